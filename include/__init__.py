@@ -1,0 +1,1 @@
+"""Core library: pure Python, no Airflow import. Used by operators, the CLI and pods alike."""
