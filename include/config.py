@@ -152,8 +152,12 @@ class DriftSpec(_Strict):
     reference_rows: int = Field(default=50_000, ge=100, description="training rows kept as reference")
     max_rows: int = Field(default=200_000, ge=1000, description="rows of a snapshot the engine reads at most")
     report_rows: int = Field(default=5_000, ge=100, description="rows sampled for the Evidently HTML report")
-    numeric_threshold: float = Field(default=0.1, gt=0, description="Wasserstein distance (normed) above = drift")
-    categorical_threshold: float = Field(default=0.1, gt=0, description="Jensen-Shannon distance above = drift")
+    numeric_threshold: float = Field(
+        default=0.1, gt=0, description="Wasserstein distance (normed) above = drift"
+    )
+    categorical_threshold: float = Field(
+        default=0.1, gt=0, description="Jensen-Shannon distance above = drift"
+    )
     share_drifted_features: float = Field(default=0.5, gt=0, le=1)
     min_effect_size: float = Field(default=0.0, ge=0)
     consecutive_windows: int = Field(default=1, ge=1, le=50)
@@ -270,7 +274,9 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
 
 def parse_config(raw: Any, source: str = "<config>") -> ModelConfig:
     if not isinstance(raw, dict):
-        raise ConfigError(f"invalid model config {source}: top level must be a mapping, got {type(raw).__name__}")
+        raise ConfigError(
+            f"invalid model config {source}: top level must be a mapping, got {type(raw).__name__}"
+        )
     try:
         return ModelConfig.model_validate(raw)
     except ValidationError as exc:
@@ -303,7 +309,9 @@ def load_config(name_or_path: str | Path) -> ModelConfig:
         raise ConfigError(f"invalid YAML in {path}: {exc}") from None
     cfg = parse_config(raw, str(path))
     if path.stem != cfg.name:
-        raise ConfigError(f"invalid model config {path}: name {cfg.name!r} must equal the file name {path.stem!r}")
+        raise ConfigError(
+            f"invalid model config {path}: name {cfg.name!r} must equal the file name {path.stem!r}"
+        )
     return cfg
 
 

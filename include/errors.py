@@ -30,10 +30,13 @@ class SnapshotTooLargeError(SnapshotError):
 class ValidationFailedError(MlopsError):
     """The data failed its expectation suite; the snapshot was quarantined."""
 
-    def __init__(self, message: str, *, snapshot_id: str, report_uri: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, snapshot_id: str, report_uri: str | None = None, result: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.snapshot_id = snapshot_id
         self.report_uri = report_uri
+        self.result = result
 
 
 class TrainingError(MlopsError):

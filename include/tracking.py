@@ -71,7 +71,11 @@ def alias_version(cfg: ModelConfig, alias: str, c: MlflowClient | None = None) -
     try:
         mv = c.get_model_version_by_alias(cfg.registered_model_name, alias)
     except MlflowException as exc:
-        if getattr(exc, "error_code", "") in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}:
+        if getattr(exc, "error_code", "") in {
+            "RESOURCE_DOES_NOT_EXIST",
+            "INVALID_PARAMETER_VALUE",
+            "NOT_FOUND",
+        }:
             return None
         raise
     return int(mv.version)
@@ -95,3 +99,15 @@ def run_url(experiment_id: str, run_id: str) -> str:
 
 def model_version_url(name: str, version: int) -> str:
     return f"{settings.mlflow_ui_url()}/#/models/{name}/versions/{int(version)}"
+
+
+def redacted_uri(uri: str | None = None) -> str:
+    """The tracking URI with any password removed, safe to print or log."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    uri = uri or settings.tracking_uri()
+    parts = urlsplit(uri)
+    if parts.password:
+        netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return uri

@@ -30,13 +30,36 @@ def require_service(ok: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+ISOLATED_VARS = ("MLFLOW_TRACKING_URI", "MLOPS_ARTIFACT_ROOT", "MLOPS_LOCK_URL", "MLFLOW_REGISTRY_URI")
+
+
+@pytest.fixture(scope="session")
+def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated MLflow SQLite store, made once: migrating takes ~10 s, copying it ~0."""
+    home = tmp_path_factory.mktemp("mlflow-template")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MLOPS_HOME", str(home))
+    for var in ISOLATED_VARS:
+        mp.delenv(var, raising=False)
+    try:
+        from include import tracking
+
+        tracking.client().search_registered_models()
+    finally:
+        mp.undo()
+    return home / "mlflow.db"
+
+
 @pytest.fixture
-def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_db_template: Path) -> Path:
     """A private embedded state (MLflow SQLite store, artifacts, snapshots, locks) for one test."""
+    import shutil
+
     home = tmp_path / "mlops"
     home.mkdir()
+    shutil.copy(mlflow_db_template, home / "mlflow.db")
     monkeypatch.setenv("MLOPS_HOME", str(home))
-    for var in ("MLFLOW_TRACKING_URI", "MLOPS_ARTIFACT_ROOT", "MLOPS_LOCK_URL", "MLFLOW_REGISTRY_URI"):
+    for var in ISOLATED_VARS:
         monkeypatch.delenv(var, raising=False)
     return home
 

@@ -1,0 +1,1 @@
+"""Deferrable sensors and their triggers (importable from outside dags/)."""
