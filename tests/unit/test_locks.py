@@ -44,9 +44,12 @@ def _exclusive(url: str) -> None:
 def test_file_lock_is_exclusive_and_times_out(tmp_path: Path) -> None:
     url = tmp_path.as_uri()
     _exclusive(url)
-    with locks.named_lock("busy", url=url), pytest.raises(locks.LockTimeout, match="busy"):
-        with locks.named_lock("busy", url=url, timeout=0.2):
-            pass
+    with (
+        locks.named_lock("busy", url=url),
+        pytest.raises(locks.LockTimeout, match="busy"),
+        locks.named_lock("busy", url=url, timeout=0.2),
+    ):
+        pass
 
 
 def test_postgres_advisory_lock() -> None:

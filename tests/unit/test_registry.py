@@ -31,15 +31,24 @@ def _version(cfg: Any, verdict: str | None = "promote") -> int:
         c.get_registered_model(cfg.name)
     except MlflowException:
         c.create_registered_model(cfg.name)
-    mv = c.create_model_version(cfg.name, source=(mlops_dir() / "model").as_uri(), tags={"mlops.verdict": verdict or ""})
+    mv = c.create_model_version(
+        cfg.name, source=(mlops_dir() / "model").as_uri(), tags={"mlops.verdict": verdict or ""}
+    )
     return int(mv.version)
 
 
 def _verdict(cfg: Any, challenger: int, champion: int | None, decision: str = "promote") -> dict[str, Any]:
     return {
-        "model": cfg.name, "snapshot_id": "s", "challenger_version": challenger,
-        "champion_version": champion, "decision": decision, "reasons": [f"test {decision}"],
-        "metric": "roc_auc", "challenger_score": 0.8, "champion_score": 0.7, "ci_low": 0.01,
+        "model": cfg.name,
+        "snapshot_id": "s",
+        "challenger_version": challenger,
+        "champion_version": champion,
+        "decision": decision,
+        "reasons": [f"test {decision}"],
+        "metric": "roc_auc",
+        "challenger_score": 0.8,
+        "champion_score": 0.7,
+        "ci_low": 0.01,
         "eval_run_id": None,
     }
 
@@ -54,7 +63,9 @@ def test_promote_reject_and_ledger(mlops_home: Path, bc_cfg: Any) -> None:
     assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v1
     ledger = registry.read_ledger(bc_cfg)
     assert [(e["seq"], e["action"], e["from_version"], e["to_version"]) for e in ledger] == [
-        (1, "promote", None, v1), (2, "promote", v1, v2), (3, "reject", v2, v3)
+        (1, "promote", None, v1),
+        (2, "promote", v1, v2),
+        (3, "reject", v2, v3),
     ]
 
 

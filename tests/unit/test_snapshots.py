@@ -54,7 +54,7 @@ def test_missing_manifest_is_incomplete(mlops_home: Path, churn_cfg) -> None:  #
     folder = Path(churn_cfg.snapshot_root()) / "s1"
     folder.mkdir(parents=True)
     _frame(churn_cfg).to_parquet(folder / "data.parquet")
-    with pytest.raises(IncompleteSnapshotError, match="no manifest.json"):
+    with pytest.raises(IncompleteSnapshotError, match=r"no manifest\.json"):
         snapshots.load_snapshot(churn_cfg, "s1")
     assert snapshots.complete_snapshots(churn_cfg.snapshot_root()) == []
 
@@ -92,8 +92,14 @@ def _write_raw(cfg, sid: str, data: bytes, fmt: str = "parquet") -> None:  # typ
     folder.mkdir(parents=True)
     name = snapshots.DATA_FILES[fmt]
     (folder / name).write_bytes(data)
-    manifest = {"snapshot_id": sid, "data_file": name, "format": fmt, "rows": 1,
-                "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    manifest = {
+        "snapshot_id": sid,
+        "data_file": name,
+        "format": fmt,
+        "rows": 1,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 

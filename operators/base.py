@@ -1,0 +1,100 @@
+"""Shared behaviour of the project's operators: core errors become non-retried, named failures."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from include.errors import MlopsError, ValidationFailedError
+from include.locks import LockTimeout
+from operators.links import ReportLink, report_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class GateFailed(AirflowFailException):
+    """A pipeline gate refused (bad config, bad snapshot, lost compare-and-set): retrying cannot help."""
+
+
+class SnapshotValidationFailed(GateFailed):
+    """The snapshot failed its expectation suite; the result is in XCom key `validation_result`."""
+
+
+def as_bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", "", "none"}:
+        return False
+    raise GateFailed(f"{name} must be a boolean, got {value!r}")
+
+
+def as_optional_int(value: Any, name: str) -> int | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"", "none", "null"}):
+        return None
+    if isinstance(value, bool):
+        raise GateFailed(f"{name} must be an integer, got {value!r}")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise GateFailed(f"{name} must be an integer, got {value!r}") from None
+    if number < 1:
+        raise GateFailed(f"{name} must be >= 1, got {number}")
+    return number
+
+
+def run_lineage(context: Context) -> dict[str, str]:
+    """What the model version records about the Airflow run that made it."""
+    dag_run = context.get("dag_run")
+    params = context.get("params") or {}
+    run_type = str(getattr(dag_run, "run_type", "") or "")
+    reason = str(params.get("reason") or "") or run_type or "unknown"
+    return {
+        "dag_id": str(context["dag"].dag_id),
+        "run_id": str(context["run_id"]),
+        "run_type": run_type,
+        "trigger_reason": reason[:200],
+    }
+
+
+def actor(context: Context) -> str:
+    dag_run = context.get("dag_run")
+    user = getattr(dag_run, "triggering_user_name", None)
+    base = f"airflow:{context['dag'].dag_id}/{context['run_id']}"
+    return f"{base} by {user}" if user else base
+
+
+class MlopsOperator(BaseOperator):
+    """Base for the gates: holds the model name and maps core errors onto Airflow's failure modes.
+
+    :param model: name of the model config in include/configs/ (templated)
+    """
+
+    template_fields: tuple[str, ...] = ("model",)
+    ui_color = "#e8f0fe"
+
+    def __init__(self, *, model: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+
+    def execute(self, context: Context) -> Any:
+        for link in self.operator_extra_links:
+            getattr(type(link), "persist")(context, None)  # noqa: B009 - our links only
+        try:
+            return self.run(context)
+        except ValidationFailedError as exc:
+            context["ti"].xcom_push(key="validation_result", value=exc.result or {"message": str(exc)})
+            ReportLink.persist(context, report_url(exc.report_uri))
+            raise SnapshotValidationFailed(f"{exc} [result in XCom key 'validation_result']") from exc
+        except LockTimeout:
+            raise  # transient: another run holds the registry lock; Airflow retries with back-off
+        except MlopsError as exc:
+            raise GateFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def run(self, context: Context) -> Any:
+        raise NotImplementedError

@@ -1,0 +1,184 @@
+"""The four gates of a retraining run and the rollback, each a thin call into include.steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from operators.base import GateFailed, MlopsOperator, actor, as_bool, as_optional_int, run_lineage
+from operators.links import MlflowRunLink, ModelVersionLink, ReportLink, report_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+def _snapshot_from_asset_event(context: Context) -> str | None:
+    """A run started by a new-snapshot asset event names its snapshot in the event's extra."""
+    events = context.get("triggering_asset_events") or {}
+    try:
+        for _asset, asset_events in events.items():
+            for event in reversed(list(asset_events)):
+                snapshot = (getattr(event, "extra", None) or {}).get("snapshot_id")
+                if snapshot:
+                    return str(snapshot)
+    except (AttributeError, TypeError):
+        return None
+    return None
+
+
+class ValidateSnapshotOperator(MlopsOperator):
+    """Validate a snapshot with the model's Great Expectations suite; quarantine it if it fails.
+
+    :param model: model config name (templated)
+    :param snapshot_id: snapshot id or "latest" (templated); a run started by a snapshot asset event
+        uses the event's snapshot when this is "latest"
+    """
+
+    template_fields = ("model", "snapshot_id")
+    operator_extra_links = (ReportLink(),)
+
+    def __init__(self, *, snapshot_id: str = "latest", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps
+
+        requested = str(self.snapshot_id or "latest")
+        if requested == "latest":
+            requested = _snapshot_from_asset_event(context) or "latest"
+        result = steps.validate(self.model, requested)
+        ReportLink.persist(context, report_url(result.get("report_uri")))
+        self.log.info("Snapshot %s passed validation (%s rows)", result["snapshot_id"], result["rows"])
+        return result
+
+
+class TrainModelOperator(MlopsOperator):
+    """Train the challenger on a validated snapshot, log it to MLflow and alias it `challenger`.
+
+    :param snapshot_id: the validated snapshot (templated; usually the validate task's output)
+    :param expected_sha256: hash the snapshot had when validated (templated); a change is refused
+    :param force: train a new version even if this snapshot and config were trained before (templated)
+    """
+
+    template_fields = ("model", "snapshot_id", "expected_sha256", "force")
+    operator_extra_links = (MlflowRunLink(), ModelVersionLink())
+
+    def __init__(
+        self, *, snapshot_id: Any, expected_sha256: Any = None, force: Any = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+        self.expected_sha256 = expected_sha256
+        self.force = force
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps
+
+        result = steps.train(
+            self.model,
+            str(self.snapshot_id),
+            expected_sha256=str(self.expected_sha256) if self.expected_sha256 else None,
+            force=as_bool(self.force, "force"),
+            lineage=run_lineage(context),
+        )
+        MlflowRunLink.persist(context, result.get("run_url"))
+        ModelVersionLink.persist(context, result.get("version_url"))
+        self.log.info(
+            "Challenger %s v%s (%s)", self.model, result["version"], "reused" if result["reused"] else "new"
+        )
+        return result
+
+
+class EvaluateChallengerOperator(MlopsOperator):
+    """Compare challenger and champion on the same holdout; return the verdict.
+
+    :param snapshot_id: snapshot whose holdout is used (templated)
+    :param challenger_version: registered version to judge (templated)
+    """
+
+    template_fields = ("model", "snapshot_id", "challenger_version")
+    operator_extra_links = (MlflowRunLink(), ModelVersionLink(), ReportLink())
+
+    def __init__(self, *, snapshot_id: Any, challenger_version: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+        self.challenger_version = challenger_version
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps, tracking
+
+        version = as_optional_int(self.challenger_version, "challenger_version")
+        if version is None:
+            raise GateFailed("challenger_version is required")
+        verdict = steps.evaluate(self.model, str(self.snapshot_id), version)
+        if verdict.get("eval_run_id"):
+            from include.config import load_config
+
+            exp_id = tracking.ensure_experiment(load_config(self.model))
+            MlflowRunLink.persist(context, tracking.run_url(exp_id, verdict["eval_run_id"]))
+        ModelVersionLink.persist(context, tracking.model_version_url(self.model, version))
+        ReportLink.persist(context, report_url(verdict.get("report_uri")))
+        self.log.info("Verdict for %s v%s: %s", self.model, version, verdict["decision"])
+        for reason in verdict.get("reasons", []):
+            self.log.info("  %s", reason)
+        return verdict
+
+
+class PromoteModelOperator(MlopsOperator):
+    """Move alias `champion` to the challenger if the verdict says so (compare-and-set).
+
+    A rejected challenger is not a failure: the decision is written to the ledger, the task returns
+    ``{"promoted": false, ...}`` and the champion is untouched.
+
+    :param verdict: the evaluation verdict (templated; usually the evaluate task's output)
+    """
+
+    template_fields = ("model", "verdict")
+    operator_extra_links = (ModelVersionLink(),)
+
+    def __init__(self, *, verdict: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.verdict = verdict
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps, tracking
+
+        if not isinstance(self.verdict, dict):
+            raise GateFailed(f"verdict must be a mapping, got {type(self.verdict).__name__}")
+        result = steps.promote(self.model, self.verdict, actor=actor(context), context=run_lineage(context))
+        if result.get("promoted"):
+            ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
+            self.log.info("Promoted %s v%s to champion", self.model, result["to_version"])
+        else:
+            self.log.info("Challenger %s rejected; champion unchanged", self.model)
+        return result
+
+
+class RollbackModelOperator(MlopsOperator):
+    """Move alias `champion` back to the previous champion (or a named version), with a reason.
+
+    :param to_version: version to restore; empty means the previous champion per the ledger (templated)
+    :param reason: why, recorded in the ledger (templated)
+    """
+
+    template_fields = ("model", "to_version", "reason")
+    operator_extra_links = (ModelVersionLink(),)
+
+    def __init__(self, *, reason: str, to_version: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.to_version = to_version
+        self.reason = reason
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps, tracking
+
+        result = steps.rollback(
+            self.model,
+            to_version=as_optional_int(self.to_version, "to_version"),
+            reason=str(self.reason),
+            actor=actor(context),
+            context=run_lineage(context),
+        )
+        ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
+        self.log.info("Rolled %s back to v%s", self.model, result["to_version"])
+        return result

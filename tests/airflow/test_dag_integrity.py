@@ -1,0 +1,108 @@
+"""DAG files parse without errors, stay cheap to parse, and expose validated params."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.airflow.conftest import AIRFLOW_ENV, REPO
+
+pytestmark = pytest.mark.airflow
+
+HEAVY = {
+    "pandas",
+    "numpy",
+    "sklearn",
+    "scipy",
+    "mlflow",
+    "great_expectations",
+    "evidently",
+    "boto3",
+    "pyarrow",
+    "matplotlib",
+    "skops",
+}
+
+
+def test_dagbag_has_no_import_errors_and_all_model_dags() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from include.config import list_config_names
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    for name in list_config_names():
+        for suffix in ("retrain", "rollback"):
+            assert f"{name}_{suffix}" in bag.dag_ids
+    retrain = bag.dags.get("churn_retrain")
+    assert retrain is not None
+    assert retrain.max_active_runs == 1
+    assert [t.task_id for t in retrain.topological_sort()] == ["validate", "train", "evaluate", "promote"]
+
+
+def test_parsing_dag_files_imports_no_heavy_module() -> None:
+    code = (
+        "import glob, importlib.util, sys, json\n"
+        f"sys.path[:0] = [{str(REPO / 'dags')!r}, {str(REPO / 'plugins')!r}, {str(REPO)!r}]\n"
+        f"for i, p in enumerate(sorted(glob.glob({str(REPO / 'dags' / '*.py')!r}))):\n"
+        "    s = importlib.util.spec_from_file_location(f'_d{i}', p)\n"
+        "    m = importlib.util.module_from_spec(s)\n"
+        "    s.loader.exec_module(m)\n"
+        "import mlops_plugin\n"
+        "print(json.dumps(sorted({k.split('.')[0] for k in sys.modules})))\n"
+    )
+    env = {**AIRFLOW_ENV, "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert loaded & HEAVY == set(), f"DAG parsing imported heavy modules: {sorted(loaded & HEAVY)}"
+
+
+def resolve(dag: Any, conf: dict[str, Any]) -> dict[str, Any]:
+    """What Airflow does with a trigger's conf: merge into the DAG's params and validate."""
+    params = copy.deepcopy(dag.params)
+    params.update(conf)
+    return dict(params.validate())
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        {"snapshot_id": "../../etc/passwd"},
+        {"snapshot_id": "s3://other-bucket/x"},
+        {"snapshot_id": "{{ 7 * 7 }}"},
+        {"force": "yes"},
+        {"reason": "x" * 500},
+    ],
+)
+def test_retrain_params_reject_values_outside_schema(conf: dict) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from operators.dag_factory import build_dags
+
+    dag = build_dags("churn")["churn_retrain"]
+    with pytest.raises(ParamValidationError):
+        resolve(dag, conf)
+
+
+def test_retrain_params_accept_good_values() -> None:
+    from operators.dag_factory import build_dags
+
+    dag = build_dags("churn")["churn_retrain"]
+    resolved = resolve(dag, {"snapshot_id": "2026-11-02", "force": True, "reason": "api: new labels"})
+    assert resolved == {"snapshot_id": "2026-11-02", "force": True, "reason": "api: new labels"}
+
+
+def test_rollback_requires_a_reason() -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from operators.dag_factory import build_dags
+
+    dag = build_dags("churn")["churn_rollback"]
+    with pytest.raises(ParamValidationError):
+        resolve(dag, {"to_version": 2})
+    assert resolve(dag, {"reason": "bad week"})["to_version"] is None
