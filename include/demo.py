@@ -94,6 +94,13 @@ def _dag_run_state(env: dict[str, str], dag_id: str, run_id_hint: str) -> str:
     return "unknown"
 
 
+def _champion_row(status: dict[str, Any]) -> dict[str, Any]:
+    """The champion's row from `mlops status` (status holds the alias as a bare version number)."""
+    version = status.get("champion")
+    rows = [r for r in status.get("versions", []) if r.get("version") == version]
+    return rows[0] if rows else {"version": version}
+
+
 def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     from include import datagen
     from include.config import load_config
@@ -131,6 +138,7 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     _airflow(env, "dags", "reserialize", log=log)
 
     results = []
+    decisions = 0
     for i, week in enumerate(CHURN_WEEKS, start=1):
         t0 = time.monotonic()
         print(f"\nWeek {i} ({week.snapshot_id}): {week.story}", flush=True)
@@ -139,12 +147,19 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
         rc = _airflow(env, "dags", "test", f"{model}_retrain", logical, "-c", conf, log=log)
         state = _dag_run_state(env, f"{model}_retrain", week.snapshot_id)
         st = _status(env, model)
-        last = (st.get("ledger") or [{}])[-1]
-        champion = st.get("champion") or {}
+        ledger = st.get("ledger") or []
+        champion = _champion_row(st)
+        if len(ledger) > decisions:
+            last = ledger[-1]
+            decision = (
+                f"{last.get('action')} v{last.get('to_version')} ({str(last.get('reason', ''))[:110]})"
+            )
+        else:
+            decision = "none recorded (the run stopped before promotion)"
+        decisions = len(ledger)
         print(
             f"  airflow run: {state} (exit {rc}) in {time.monotonic() - t0:.0f}s; "
-            f"champion = v{champion.get('version')}; last decision: {last.get('action')} "
-            f"v{last.get('to_version')} ({str(last.get('reason', ''))[:110]})"
+            f"champion = v{champion.get('version')}; decision: {decision}"
         )
         quarantine = Path(cfg.snapshot_root()) / week.snapshot_id / "_quarantine"
         if quarantine.exists():
@@ -152,11 +167,12 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
         results.append({"week": i, "snapshot_id": week.snapshot_id, "dag_run_state": state, "exit_code": rc})
 
     final = _status(env, model)
-    champion = final.get("champion") or {}
+    champion = _champion_row(final)
     elapsed = time.monotonic() - started
     print("\n=== Result ===")
     print(f"champion: {model} v{champion.get('version')}  (snapshot {champion.get('snapshot_id')})")
-    print(f"champion metrics: {json.dumps(champion.get('metrics', {}), sort_keys=True)}")
+    metric = cfg.metric.name
+    print(f"champion holdout {metric}: {champion.get(metric)}  (MLflow run {champion.get('run_id')})")
     print("ledger:")
     for entry in final.get("ledger", []):
         print(
