@@ -100,10 +100,28 @@ def cmd_check_config(args: argparse.Namespace) -> Any:
 
 def cmd_run(args: argparse.Namespace) -> Any:
     """validate -> train -> evaluate -> promote without Airflow (a pod or a laptop)."""
+    import uuid
+
+    from include import claims, steps
+
+    run_id = f"cli-{uuid.uuid4().hex[:12]}"
+    claimed = steps.claim(args.model, args.snapshot, run_id=run_id, reason=args.reason, force=args.force)
+    if not claimed["granted"]:
+        return {"claim": claimed, "skipped": claimed["reason"]}
+    try:
+        result = _run_gates(args, claimed["snapshot_id"], run_id)
+    except Exception as exc:
+        steps.release_claim(args.model, claimed["snapshot_id"], run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    steps.finish_claim(args.model, claimed["snapshot_id"], run_id, claims.outcome(result["promote"]))
+    return {"claim": claimed, **result}
+
+
+def _run_gates(args: argparse.Namespace, snapshot_id: str, run_id: str) -> dict[str, Any]:
     from include import steps
 
-    validated = steps.validate(args.model, args.snapshot)
-    lineage = {"trigger_reason": args.reason, "dag_id": "cli", "run_id": "cli"}
+    validated = steps.validate(args.model, snapshot_id)
+    lineage = {"trigger_reason": args.reason, "dag_id": "cli", "run_id": run_id}
     trained = steps.train(
         args.model,
         validated["snapshot_id"],

@@ -56,6 +56,15 @@ class SnapshotSpec(_Strict):
     csv_delimiter: str = Field(default=",", min_length=1, max_length=1)
     csv_encoding: str = "utf-8"
     aws_conn_id: str = "aws_default"
+    detection: Literal["sensor", "watcher", "off"] = Field(
+        default="sensor",
+        description="how new snapshots are noticed: a deferrable sensor DAG, an AssetWatcher, or not at all",
+    )
+    retrain_on_arrival: bool = Field(default=True, description="a new snapshot starts <model>_retrain")
+    poll_seconds: float = Field(default=60.0, ge=1, le=3600, description="storage poll interval of triggers")
+    claim_ttl_hours: float = Field(
+        default=12.0, gt=0, description="an unreleased claim older than this is stale (its run died)"
+    )
 
     @property
     def is_s3(self) -> bool:

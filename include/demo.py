@@ -151,9 +151,7 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
         champion = _champion_row(st)
         if len(ledger) > decisions:
             last = ledger[-1]
-            decision = (
-                f"{last.get('action')} v{last.get('to_version')} ({str(last.get('reason', ''))[:110]})"
-            )
+            decision = f"{last.get('action')} v{last.get('to_version')} ({str(last.get('reason', ''))[:110]})"
         else:
             decision = "none recorded (the run stopped before promotion)"
         decisions = len(ledger)

@@ -35,6 +35,30 @@ def _load_failure_report(model: str, snapshot_id: str, exc: Exception) -> tuple[
     return result, page
 
 
+def claim(
+    model: str | ModelConfig, snapshot: str = "latest", *, run_id: str, reason: str, force: bool = False
+) -> dict[str, Any]:
+    """Gate 0: one retrain per snapshot, whatever started the run (cron, new snapshot, drift, REST)."""
+    from include import claims, snapshots
+
+    cfg = _cfg(model)
+    snapshot_id = snapshots.resolve_snapshot_id(cfg.snapshot_root(), snapshot)
+    decision = claims.claim_retrain(cfg, snapshot_id, run_id=run_id, reason=reason, force=force)
+    return {**decision.as_dict(), "model": cfg.name, "requested": snapshot}
+
+
+def finish_claim(model: str | ModelConfig, snapshot_id: str, run_id: str, outcome: dict[str, Any]) -> bool:
+    from include import claims
+
+    return claims.finish_claim(_cfg(model), snapshot_id, run_id, outcome)
+
+
+def release_claim(model: str | ModelConfig, snapshot_id: str, run_id: str, why: str) -> bool:
+    from include import claims
+
+    return claims.release_claim(_cfg(model), snapshot_id, run_id, why)
+
+
 def validate(model: str | ModelConfig, snapshot: str = "latest") -> dict[str, Any]:
     """Gate 1: the snapshot must be complete, readable and pass its expectation suite.
 

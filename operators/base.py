@@ -48,17 +48,24 @@ def as_optional_int(value: Any, name: str) -> int | None:
     return number
 
 
+def trigger_reason(context: Context, snapshot: str | None = None) -> str:
+    """Why this run exists (cron, new-snapshot event, or the REST/UI/drift `reason` param)."""
+    params = context.get("params") or {}
+    run_type = str(getattr(context.get("dag_run"), "run_type", "") or "")
+    if "asset" in run_type:
+        return f"new snapshot {snapshot or ''} (asset event)".replace("  ", " ")
+    if run_type == "scheduled":
+        return "weekly schedule"
+    return str(params.get("reason") or run_type or "manual")[:200]
+
+
 def run_lineage(context: Context) -> dict[str, str]:
     """What the model version records about the Airflow run that made it."""
-    dag_run = context.get("dag_run")
-    params = context.get("params") or {}
-    run_type = str(getattr(dag_run, "run_type", "") or "")
-    reason = str(params.get("reason") or "") or run_type or "unknown"
     return {
         "dag_id": str(context["dag"].dag_id),
         "run_id": str(context["run_id"]),
-        "run_type": run_type,
-        "trigger_reason": reason[:200],
+        "run_type": str(getattr(context.get("dag_run"), "run_type", "") or ""),
+        "trigger_reason": trigger_reason(context),
     }
 
 

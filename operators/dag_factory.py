@@ -10,9 +10,19 @@ import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetOrTimeSchedule,
+    AssetWatcher,
+    CronTriggerTimetable,
+    Param,
+)
 
 from include.config import ModelConfig, load_config
+from operators.claims import ClaimSnapshotOperator, ReleaseClaimOperator
+from operators.drift import DriftMonitorOperator
 from operators.gates import (
     EvaluateChallengerOperator,
     PromoteModelOperator,
@@ -20,6 +30,9 @@ from operators.gates import (
     TrainModelOperator,
     ValidateSnapshotOperator,
 )
+from sensors.drift_sensor import DriftSensor
+from sensors.snapshot_sensor import NewSnapshotSensor
+from sensors.triggers import NewSnapshotTrigger
 
 SNAPSHOT_PARAM_PATTERN = r"^(latest|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"
 REASON_PATTERN = r"^[A-Za-z0-9 _.,:;()/@+#'-]*$"
@@ -63,11 +76,43 @@ def retrain_params() -> dict[str, Param]:
     }
 
 
+def snapshot_asset(cfg: ModelConfig) -> Asset:
+    """New snapshots of a model; with `detection: watcher` an AssetWatcher polls the storage for them."""
+    watchers = []
+    if cfg.snapshots.detection == "watcher":
+        watchers = [
+            AssetWatcher(
+                name=f"{cfg.name}_snapshot_watcher",
+                trigger=NewSnapshotTrigger(
+                    cfg.name,
+                    mode="watch",
+                    poll_seconds=cfg.snapshots.poll_seconds,
+                    aws_conn_id=cfg.snapshots.aws_conn_id,
+                ),
+            )
+        ]
+    return Asset(name=f"{cfg.name}_snapshots", uri=f"mlops://{cfg.name}/snapshots", watchers=watchers)
+
+
+def champion_asset(cfg: ModelConfig) -> Asset:
+    """Updated whenever the champion alias moves (promotion or rollback): downstream serving can listen."""
+    return Asset(name=f"{cfg.name}_champion", uri=f"mlops://{cfg.name}/champion")
+
+
+def retrain_schedule(cfg: ModelConfig) -> Any:
+    """The config's cron OR a new-snapshot asset event (unless arrival-triggered retraining is off)."""
+    if cfg.snapshots.retrain_on_arrival and cfg.snapshots.detection != "off":
+        return AssetOrTimeSchedule(
+            timetable=CronTriggerTimetable(cfg.schedule, timezone="UTC"), assets=snapshot_asset(cfg)
+        )
+    return cfg.schedule
+
+
 def build_retrain_dag(cfg: ModelConfig) -> DAG:
     with DAG(
         dag_id=f"{cfg.name}_retrain",
-        description=f"Validate -> train -> evaluate -> promote for {cfg.name}",
-        schedule=cfg.schedule,
+        description=f"Claim -> validate -> train -> evaluate -> promote for {cfg.name}",
+        schedule=retrain_schedule(cfg),
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
@@ -76,10 +121,18 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
         tags=["mlops", cfg.name, "retrain"],
         doc_md=f"### {cfg.name}: retraining\n\n{cfg.description}\n\nConfig hash `{cfg.config_hash}`.",
     ) as dag:
-        validate = ValidateSnapshotOperator(
-            task_id="validate", model=cfg.name, snapshot_id="{{ params.snapshot_id }}", multiple_outputs=True
+        claim = ClaimSnapshotOperator(
+            task_id="claim",
+            model=cfg.name,
+            snapshot_id="{{ params.snapshot_id }}",
+            force="{{ params.force }}",
+            multiple_outputs=True,
         )
-        validated: Any = validate.output  # multiple_outputs: keys are XComArgs
+        claimed: Any = claim.output  # multiple_outputs: keys are XComArgs
+        validate = ValidateSnapshotOperator(
+            task_id="validate", model=cfg.name, snapshot_id=claimed["snapshot_id"], multiple_outputs=True
+        )
+        validated: Any = validate.output
         train = TrainModelOperator(
             task_id="train",
             model=cfg.name,
@@ -95,11 +148,78 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             snapshot_id=validated["snapshot_id"],
             challenger_version=trained["version"],
         )
-        PromoteModelOperator(
+        promote = PromoteModelOperator(
             task_id="promote",
             model=cfg.name,
             verdict=evaluate.output,
+            outlets=[champion_asset(cfg)],
             retries=2 * default_args(cfg)["retries"],
+        )
+        # Teardown: runs whenever the claim succeeded, whatever happened after, and does not decide the
+        # run's state. It frees the snapshot unless promote already recorded a decision on the claim.
+        release = ReleaseClaimOperator(
+            task_id="release_claim",
+            model=cfg.name,
+            snapshot_id="{{ ti.xcom_pull(task_ids='claim', key='snapshot_id') }}",
+        )
+        promote >> release.as_teardown(setups=claim)
+    return dag
+
+
+def build_snapshot_watch_dag(cfg: ModelConfig) -> DAG:
+    """Runs back to back; each run waits (deferred, no worker slot) for one new snapshot and announces it."""
+    with DAG(
+        dag_id=f"{cfg.name}_snapshot_watch",
+        description=f"Wait for a new complete snapshot of {cfg.name} and announce it (starts the retrain)",
+        schedule="@continuous",
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args={**default_args(cfg), "execution_timeout": None},
+        tags=["mlops", cfg.name, "sensor"],
+    ) as dag:
+        NewSnapshotSensor(task_id="wait_for_snapshot", model=cfg.name, outlets=[snapshot_asset(cfg)])
+    return dag
+
+
+def build_drift_dag(cfg: ModelConfig) -> DAG:
+    with DAG(
+        dag_id=f"{cfg.name}_drift_monitor",
+        description=f"Newest snapshot vs the {cfg.name} champion's training reference; retrain on drift",
+        schedule=cfg.drift.schedule,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(cfg),
+        params={
+            "snapshot_id": Param(
+                "latest", type="string", pattern=SNAPSHOT_PARAM_PATTERN, description="Snapshot to check."
+            ),
+            "force": Param(False, type="boolean", description="Recompute an existing verdict."),
+        },
+        tags=["mlops", cfg.name, "drift"],
+    ) as dag:
+        monitor = DriftMonitorOperator(
+            task_id="monitor",
+            model=cfg.name,
+            snapshot_id="{{ params.snapshot_id }}",
+            force="{{ params.force }}",
+        )
+        verdict: Any = monitor.output
+        gate = DriftSensor(
+            task_id="drift_gate",
+            model=cfg.name,
+            snapshot_id=verdict["snapshot_id"],
+            multiple_outputs=True,
+            timeout=timedelta(hours=1).total_seconds(),
+        )
+        decision: Any = gate.output
+        TriggerDagRunOperator(
+            task_id="trigger_retrain",
+            trigger_dag_id=f"{cfg.name}_retrain",
+            trigger_run_id="drift__{{ ti.xcom_pull(task_ids='drift_gate', key='snapshot_id') }}",
+            conf=decision["conf"],
+            skip_when_already_exists=True,
         )
     return dag
 
@@ -132,6 +252,7 @@ def build_rollback_dag(cfg: ModelConfig) -> DAG:
     ) as dag:
         RollbackModelOperator(
             task_id="rollback",
+            outlets=[champion_asset(cfg)],
             model=cfg.name,
             to_version="{{ params.to_version }}",
             reason="{{ params.reason }}",
@@ -144,4 +265,8 @@ def build_dags(model: str) -> dict[str, DAG]:
     """All DAGs of one model config, keyed by dag_id (for `globals().update(...)` in dags/)."""
     cfg = load_config(model)
     dags = [build_retrain_dag(cfg), build_rollback_dag(cfg)]
+    if cfg.snapshots.detection == "sensor":
+        dags.append(build_snapshot_watch_dag(cfg))
+    if cfg.drift.enabled:
+        dags.append(build_drift_dag(cfg))
     return {d.dag_id: d for d in dags}

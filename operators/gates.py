@@ -11,26 +11,11 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-def _snapshot_from_asset_event(context: Context) -> str | None:
-    """A run started by a new-snapshot asset event names its snapshot in the event's extra."""
-    events = context.get("triggering_asset_events") or {}
-    try:
-        for _asset, asset_events in events.items():
-            for event in reversed(list(asset_events)):
-                snapshot = (getattr(event, "extra", None) or {}).get("snapshot_id")
-                if snapshot:
-                    return str(snapshot)
-    except (AttributeError, TypeError):
-        return None
-    return None
-
-
 class ValidateSnapshotOperator(MlopsOperator):
     """Validate a snapshot with the model's Great Expectations suite; quarantine it if it fails.
 
     :param model: model config name (templated)
-    :param snapshot_id: snapshot id or "latest" (templated); a run started by a snapshot asset event
-        uses the event's snapshot when this is "latest"
+    :param snapshot_id: snapshot id (templated; usually the claim task's output) or "latest"
     """
 
     template_fields = ("model", "snapshot_id")
@@ -43,10 +28,7 @@ class ValidateSnapshotOperator(MlopsOperator):
     def run(self, context: Context) -> dict[str, Any]:
         from include import steps
 
-        requested = str(self.snapshot_id or "latest")
-        if requested == "latest":
-            requested = _snapshot_from_asset_event(context) or "latest"
-        result = steps.validate(self.model, requested)
+        result = steps.validate(self.model, str(self.snapshot_id or "latest"))
         ReportLink.persist(context, report_url(result.get("report_uri")))
         self.log.info("Snapshot %s passed validation (%s rows)", result["snapshot_id"], result["rows"])
         return result
@@ -146,12 +128,23 @@ class PromoteModelOperator(MlopsOperator):
         if not isinstance(self.verdict, dict):
             raise GateFailed(f"verdict must be a mapping, got {type(self.verdict).__name__}")
         result = steps.promote(self.model, self.verdict, actor=actor(context), context=run_lineage(context))
+        self._finish_claim(context, result)
         if result.get("promoted"):
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
             self.log.info("Promoted %s v%s to champion", self.model, result["to_version"])
         else:
             self.log.info("Challenger %s rejected; champion unchanged", self.model)
         return result
+
+    def _finish_claim(self, context: Context, result: dict[str, Any]) -> None:
+        """The run decided: later triggers for this snapshot are refused (once per snapshot)."""
+        from include import claims, steps
+
+        sid = self.verdict.get("snapshot_id") if isinstance(self.verdict, dict) else None
+        if sid and not steps.finish_claim(
+            self.model, str(sid), str(context["run_id"]), claims.outcome(result)
+        ):
+            self.log.warning("Snapshot %s was not claimed by this run (started outside the claim gate?)", sid)
 
 
 class RollbackModelOperator(MlopsOperator):

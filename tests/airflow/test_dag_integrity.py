@@ -14,6 +14,8 @@ from tests.airflow.conftest import AIRFLOW_ENV, REPO
 
 pytestmark = pytest.mark.airflow
 
+# boto3 is not listed: Airflow itself imports it for any Asset() when the amazon provider is installed
+# (providers' asset-URI handlers are discovered on first use: airflow/providers/amazon/aws/assets/s3.py).
 HEAVY = {
     "pandas",
     "numpy",
@@ -22,7 +24,6 @@ HEAVY = {
     "mlflow",
     "great_expectations",
     "evidently",
-    "boto3",
     "pyarrow",
     "matplotlib",
     "skops",
@@ -42,7 +43,45 @@ def test_dagbag_has_no_import_errors_and_all_model_dags() -> None:
     retrain = bag.dags.get("churn_retrain")
     assert retrain is not None
     assert retrain.max_active_runs == 1
-    assert [t.task_id for t in retrain.topological_sort()] == ["validate", "train", "evaluate", "promote"]
+    order = [t.task_id for t in retrain.topological_sort()]
+    assert order[:5] == ["claim", "validate", "train", "evaluate", "promote"]
+    assert order[5:] == ["release_claim"]
+    for name in list_config_names():
+        assert f"{name}_drift_monitor" in bag.dag_ids
+        assert f"{name}_snapshot_watch" in bag.dag_ids
+
+
+def test_retrain_runs_on_cron_or_new_snapshot_and_updates_the_champion_asset() -> None:
+    from airflow.sdk import AssetOrTimeSchedule
+
+    from operators.dag_factory import build_dags
+
+    dags = build_dags("churn")
+    retrain = dags["churn_retrain"]
+    assert isinstance(retrain.timetable, AssetOrTimeSchedule)
+    assert retrain.timetable.timetable.expression == "0 3 * * 1"
+    assert retrain.timetable.asset_condition.uri == "mlops://churn/snapshots"
+    assert [o.uri for o in retrain.get_task("promote").outlets] == ["mlops://churn/champion"]
+    assert [o.uri for o in dags["churn_rollback"].get_task("rollback").outlets] == ["mlops://churn/champion"]
+    watch = dags["churn_snapshot_watch"].get_task("wait_for_snapshot")
+    assert [o.uri for o in watch.outlets] == ["mlops://churn/snapshots"]
+    assert watch.deferrable is True
+    assert dags["churn_drift_monitor"].get_task("drift_gate").deferrable is True
+
+
+def test_watcher_mode_puts_an_asset_watcher_on_the_snapshot_asset(monkeypatch: pytest.MonkeyPatch) -> None:
+    from include.config import load_config
+    from operators import dag_factory
+    from sensors.triggers import NewSnapshotTrigger
+
+    cfg = load_config("churn")
+    watched = cfg.model_copy(update={"snapshots": cfg.snapshots.model_copy(update={"detection": "watcher"})})
+    monkeypatch.setattr(dag_factory, "load_config", lambda _name: watched)
+    dags = dag_factory.build_dags("churn")
+    assert "churn_snapshot_watch" not in dags  # the watcher replaces the sensor DAG
+    (watcher,) = dags["churn_retrain"].timetable.asset_condition.watchers
+    assert isinstance(watcher.trigger, NewSnapshotTrigger)
+    assert watcher.trigger.mode == "watch"
 
 
 def test_parsing_dag_files_imports_no_heavy_module() -> None:

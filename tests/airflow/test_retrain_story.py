@@ -84,6 +84,7 @@ def story(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     run("worse", retrain, {"snapshot_id": "2026-11-16", "reason": "test: worse"})
     run("corrupted", retrain, {"snapshot_id": "2026-11-23", "reason": "test: corrupted"})
     run("rerun", retrain, {"snapshot_id": "2026-11-09", "reason": "test: rerun"})
+    run("forced", retrain, {"snapshot_id": "2026-11-16", "reason": "test: forced", "force": True})
     run("rollback", rollback, {"reason": "test: rollback after incident"})
     steps["_cfg"] = cfg  # type: ignore[assignment]
     yield steps
@@ -131,12 +132,39 @@ def test_corrupted_snapshot_fails_validation_and_is_quarantined(story: dict[str,
     assert (folder / "manifest.json").exists() and any(folder.glob("data.*")), "snapshot must be kept"
 
 
-def test_rerun_on_same_snapshot_creates_no_new_version(story: dict[str, Step]) -> None:
+def test_rerun_on_same_snapshot_is_skipped_at_the_claim_and_creates_no_new_version(
+    story: dict[str, Step],
+) -> None:
+    from include import claims
+
     s = story["rerun"]
-    assert s.versions == 3
-    assert s.xcom["train"]["reused"] is True
-    assert s.xcom["train"]["version"] == 2
-    assert s.champion == 2
+    assert s.dag_state == "success", s.task_states
+    assert s.task_states["claim"] == "skipped"
+    assert {s.task_states[t] for t in ("validate", "train", "evaluate", "promote")} == {"skipped"}
+    assert s.versions == 3 and s.champion == 2
+    generation, record = claims.current_claim(story["_cfg"], "2026-11-09")  # type: ignore[arg-type]
+    assert generation == 1 and record is not None
+    assert record["state"] == "done" and record["outcome"]["promoted"] is True
+    assert record["reason"] == "test: better"
+
+
+def test_failed_run_releases_its_claim(story: dict[str, Step]) -> None:
+    from include import claims
+
+    s = story["corrupted"]
+    assert s.task_states["release_claim"] == "success"
+    _gen, record = claims.current_claim(story["_cfg"], "2026-11-23")  # type: ignore[arg-type]
+    assert record is not None and record["state"] == "released"
+
+
+def test_force_retrains_a_snapshot_that_was_already_decided(story: dict[str, Step]) -> None:
+    """force takes a done claim again (new generation) and trains a new version on purpose."""
+    s = story["forced"]
+    assert s.task_states["claim"] == "success"
+    assert s.xcom["claim"]["generation"] == 2
+    assert s.versions == 4, "force trains a new version on purpose"
+    assert s.xcom["train"]["reused"] is False
+    assert s.champion == 2 and s.ledger[-1]["action"] == "reject"
 
 
 def test_rollback_restores_previous_champion(story: dict[str, Step]) -> None:

@@ -1,0 +1,99 @@
+"""From stored drift verdicts to "retrain now, because ..." with storm control.
+
+The drift sensor's trigger calls `evaluate_policy` on every poll; the sensor calls `record_drift_retrain`
+once it decides to start a retrain. The record is an atomic create-if-absent marker next to the
+snapshot, so however many sensors, DAG runs or triggerers race, one snapshot starts at most one
+drift retrain, and its time is what the cooldown counts from.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from include import claims, drift_monitor, drift_policy, snapshots
+from include.config import ModelConfig, load_config
+
+if TYPE_CHECKING:
+    from include.storage import LocalStore, S3Store
+
+DRIFT_RETRAIN = "drift-retrain.json"
+
+
+def _store(cfg: ModelConfig, s3_client: Any | None) -> LocalStore | S3Store:
+    return snapshots.store_for(cfg.snapshot_root(), s3_client)
+
+
+def _marker(snapshot_id: str) -> str:
+    return f"{snapshots.validate_snapshot_id(snapshot_id)}/{claims.CLAIMS_DIR}/{DRIFT_RETRAIN}"
+
+
+def drift_retrains(cfg: ModelConfig, s3_client: Any | None = None) -> list[dict[str, Any]]:
+    """Every drift-started retrain so far (one marker per snapshot), oldest first."""
+    store = _store(cfg, s3_client)
+    out = []
+    for sid in snapshots.list_snapshot_ids(cfg.snapshot_root(), s3_client):
+        if store.exists(_marker(sid)):
+            out.append(json.loads(store.read_bytes(_marker(sid))))
+    return sorted(out, key=lambda r: str(r.get("at", "")))
+
+
+def evaluate_policy(
+    model: str | ModelConfig,
+    snapshot_id: str | None = None,
+    s3_client: Any | None = None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """The policy's decision on the verdicts so far (up to `snapshot_id` if given).
+
+    None when `snapshot_id` has no verdict yet (the caller keeps waiting).
+    """
+    cfg = load_config(model) if isinstance(model, str) else model
+    history = drift_monitor.verdict_history(cfg)
+    if snapshot_id is not None:
+        ids = [v.get("snapshot_id") for v in history]
+        if snapshot_id not in ids:
+            return None
+        history = history[: ids.index(snapshot_id) + 1]
+    if not history:
+        return None
+    latest = history[-1]
+    sid = str(latest.get("snapshot_id"))
+    store = _store(cfg, s3_client)
+    blocked = {sid} if store.exists(_marker(sid)) or claims.is_claimed(cfg, sid, s3_client) else set()
+    done = drift_retrains(cfg, s3_client)
+    last_at = drift_policy._parse_time(done[-1].get("at")) if done else None
+    decision = drift_policy.decide_retrain(
+        cfg.drift, history, last_retrain_at=last_at, claimed_snapshots=blocked, now=now
+    )
+    return {
+        **decision.as_dict(),
+        "model": cfg.name,
+        "snapshot_id": sid,
+        "drifted": bool(latest.get("drifted")),
+        "share_drifted": latest.get("share_drifted"),
+        "drifted_features": latest.get("drifted_features") or [],
+        "champion_version": latest.get("champion_version"),
+        "verdict_uri": latest.get("verdict_uri"),
+        "report_uri": latest.get("report_uri"),
+    }
+
+
+def record_drift_retrain(
+    cfg: ModelConfig, decision: dict[str, Any], by: str, s3_client: Any | None = None
+) -> bool:
+    """Write the once-per-snapshot drift-retrain marker; False if another caller got there first."""
+    record = {
+        "snapshot_id": decision["snapshot_id"],
+        "reason": decision.get("reason"),
+        "by": by,
+        "at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+    return _store(cfg, s3_client).create_exclusive(
+        _marker(decision["snapshot_id"]), json.dumps(record).encode()
+    )
+
+
+__all__ = ["DRIFT_RETRAIN", "drift_retrains", "evaluate_policy", "record_drift_retrain"]

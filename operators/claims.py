@@ -1,0 +1,100 @@
+"""Gate 0 of a retrain run (claim the snapshot) and its release when the run fails before deciding."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk.exceptions import AirflowSkipException
+
+from operators.base import MlopsOperator, as_bool, trigger_reason
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+def snapshot_from_asset_event(context: Context) -> str | None:
+    """A run started by a new-snapshot asset event names its snapshot in the event's extra.
+
+    Sensor-made events carry `extra.snapshot_id`; AssetWatcher-made ones `extra.payload.snapshot_id`.
+    """
+    events = context.get("triggering_asset_events") or {}
+    try:
+        for _asset, asset_events in events.items():
+            for event in reversed(list(asset_events)):
+                extra = getattr(event, "extra", None) or {}
+                snapshot = extra.get("snapshot_id") or (extra.get("payload") or {}).get("snapshot_id")
+                if snapshot:
+                    return str(snapshot)
+    except (AttributeError, TypeError):
+        return None
+    return None
+
+
+class ClaimSnapshotOperator(MlopsOperator):
+    """Resolve which snapshot this run trains on and claim it; skip the run if someone else has it.
+
+    Order of precedence: the `snapshot_id` param, then the triggering asset event's snapshot, then the
+    newest complete, non-quarantined snapshot ("latest"). A snapshot that another run holds or already
+    decided on skips this run (every downstream task is skipped, the log says who has it), unless
+    `force` is set.
+
+    :param snapshot_id: snapshot id or "latest" (templated)
+    :param force: take the snapshot even if it was retrained before (templated)
+    """
+
+    template_fields = ("model", "snapshot_id", "force")
+
+    def __init__(self, *, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+        self.force = force
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import steps
+
+        requested = str(self.snapshot_id or "latest")
+        if requested == "latest":
+            requested = snapshot_from_asset_event(context) or "latest"
+        reason = trigger_reason(context, requested)
+        result = steps.claim(
+            self.model,
+            requested,
+            run_id=str(context["run_id"]),
+            reason=reason,
+            force=as_bool(self.force, "force"),
+        )
+        if not result["granted"]:
+            raise AirflowSkipException(f"{self.model}: not retraining: {result['reason']}")
+        self.log.info(
+            "Run claims snapshot %s of %s (%s)", result["snapshot_id"], self.model, result["reason"]
+        )
+        return {"snapshot_id": result["snapshot_id"], "reason": reason, "generation": result["generation"]}
+
+
+class ReleaseClaimOperator(MlopsOperator):
+    """Teardown of a retrain run: frees the snapshot if the run ended without a decision.
+
+    A quarantined snapshot stays refused anyway (validation quarantines it; the pickers skip it).
+
+    :param snapshot_id: the claimed snapshot (templated; empty when the claim itself never happened)
+    """
+
+    template_fields = ("model", "snapshot_id")
+    ui_color = "#f3f3f3"
+
+    def __init__(self, *, snapshot_id: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+
+    def run(self, context: Context) -> bool:
+        from include import steps
+
+        sid = str(self.snapshot_id or "").strip()
+        if sid in {"", "None"}:
+            self.log.info("No snapshot was claimed by this run; nothing to release")
+            return False
+        released = steps.release_claim(self.model, sid, str(context["run_id"]), "a gate failed; see the run")
+        self.log.info(
+            "Claim on snapshot %s %s", sid, "released" if released else "kept (decided, or not ours)"
+        )
+        return released

@@ -1,0 +1,54 @@
+"""The drift monitor task: newest snapshot vs the champion's training reference."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from operators.base import MlopsOperator, as_bool, run_lineage
+from operators.claims import snapshot_from_asset_event
+from operators.links import MlflowRunLink, ReportLink, report_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class DriftMonitorOperator(MlopsOperator):
+    """Compute the drift verdict (own vectorised engine) and a bounded Evidently report.
+
+    The verdict JSON is the task's XCom and is stored next to the snapshot and in an MLflow run; the
+    Evidently HTML is linked from the task ("Report").
+
+    :param snapshot_id: snapshot id or "latest" (templated; an asset-triggered run uses the event's)
+    :param force: recompute even if this snapshot was already checked against this champion (templated)
+    """
+
+    template_fields = ("model", "snapshot_id", "force")
+    operator_extra_links = (MlflowRunLink(), ReportLink())
+    ui_color = "#fde8e8"
+
+    def __init__(self, *, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+        self.force = force
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from include import drift_monitor
+
+        requested = str(self.snapshot_id or "latest")
+        if requested == "latest":
+            requested = snapshot_from_asset_event(context) or "latest"
+        verdict = drift_monitor.monitor(
+            self.model, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")
+        )
+        MlflowRunLink.persist(context, verdict.get("run_url"))
+        ReportLink.persist(context, report_url(verdict.get("report_uri")))
+        self.log.info(
+            "Drift on %s snapshot %s vs champion v%s: %s (share %s; drifted: %s)",
+            self.model,
+            verdict.get("snapshot_id"),
+            verdict.get("champion_version"),
+            "DRIFT" if verdict.get("drifted") else "no drift",
+            verdict.get("share_drifted"),
+            ", ".join(verdict.get("drifted_features") or []) or "none",
+        )
+        return verdict
