@@ -197,7 +197,7 @@ def worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str
 
     cfg = load_config("churn")
     if engine == "evidently":  # imports outside the measured region
-        import evidently  # noqa: F401
+        import evidently
         import evidently.presets  # noqa: F401
     import scipy.spatial.distance
     import scipy.stats  # noqa: F401
@@ -402,8 +402,8 @@ def main(argv: list[str] | None = None) -> int:
                 c, ov = runs[e]["cost"], runs[e]["result"]["overall"]
                 print(
                     f"{s:12s} {e:10s} drifted={ov['drifted']!s:5s} share={ov['share_drifted']:.3f} "
-                    f"{c['seconds']:8.2f} s  cpu {c['cpu_seconds']:8.2f} s  peak +{c['peak_rss_growth_mb']:7.1f}"
-                    f" MB (abs {c['peak_rss_mb']:.0f} MB)"
+                    f"{c['seconds']:8.2f} s  cpu {c['cpu_seconds']:8.2f} s  "
+                    f"peak +{c['peak_rss_growth_mb']:7.1f} MB (abs {c['peak_rss_mb']:.0f} MB)"
                     + (f"  traced {c['tracemalloc_peak_mb']} MB" if "tracemalloc_peak_mb" in c else ""),
                     flush=True,
                 )
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
             " FAILs) with drift_share = share_drifted_features.",
             "concept drift changes X->y only and the generator keeps X byte-identical to 'none': feature"
             " and prediction drift stay quiet by design; it shows in target drift and champion_auc.",
-            "The machine (2 cores) is shared with other jobs: compare cpu_seconds when wall time looks noisy.",
+            "The machine is shared with other jobs: compare cpu_seconds when wall time looks noisy.",
         ],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

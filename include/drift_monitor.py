@@ -264,16 +264,27 @@ def _score(
         return None, None, info
 
 
+def _evidently_failed_page(cfg: ModelConfig, error: str) -> str:
+    """Stands in for Evidently's page: the link still opens, and no older page survives under the name."""
+    import html
+
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Evidently report: {html.escape(cfg.name)}"
+        "</title></head><body><h1>Evidently report unavailable</h1><p>The drift verdict does not depend "
+        f"on it; see {VERDICT_HTML}.</p><pre>{html.escape(error)}</pre></body></html>"
+    )
+
+
 def _evidently(
     cfg: ModelConfig, reference: pd.DataFrame, current: pd.DataFrame
-) -> tuple[str | None, dict[str, Any]]:
-    """Evidently's HTML on report_rows rows, or the error: the verdict must not depend on it."""
+) -> tuple[str, dict[str, Any]]:
+    """Evidently's HTML on report_rows rows, or a page with its error: the verdict must not depend on it."""
     try:
         page, summary = drift.evidently_report(reference, current, max_rows=cfg.drift.report_rows, cfg=cfg)
     except Exception as exc:  # Evidently's internals raise many types
         error = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("%s: Evidently report failed, the verdict stands without it: %s", cfg.name, error)
-        return None, {"status": "error", "error": error}
+        return _evidently_failed_page(cfg, error), {"status": "error", "error": error}
     return page, {"status": "ok", **summary}
 
 
@@ -321,17 +332,14 @@ def _assemble(
 
 
 def _write_pages(
-    cfg: ModelConfig, verdict: dict[str, Any], evidently_html: str | None, s3_client: Any | None
+    cfg: ModelConfig, verdict: dict[str, Any], evidently_html: str, s3_client: Any | None
 ) -> dict[str, str]:
     """Write the HTML pages next to the snapshot, fill their URIs; returns {file name: page}."""
     root, sid = cfg.snapshot_root(), verdict["snapshot_id"]
-    store = snapshots.store_for(root, s3_client)
-    pages = {VERDICT_HTML: drift.render_verdict_html(verdict)}
-    if evidently_html is not None:
-        pages[EVIDENTLY_HTML] = evidently_html
-        verdict["report_uri"] = snapshots.write_report(root, sid, EVIDENTLY_HTML, evidently_html, s3_client)
+    pages = {EVIDENTLY_HTML: evidently_html, VERDICT_HTML: drift.render_verdict_html(verdict)}
+    verdict["report_uri"] = snapshots.write_report(root, sid, EVIDENTLY_HTML, evidently_html, s3_client)
     verdict["verdict_uri"] = snapshots.write_report(root, sid, VERDICT_HTML, pages[VERDICT_HTML], s3_client)
-    verdict["verdict_json_uri"] = store.uri(_rel(sid, VERDICT_JSON))
+    verdict["verdict_json_uri"] = snapshots.store_for(root, s3_client).uri(_rel(sid, VERDICT_JSON))
     return pages
 
 
@@ -439,6 +447,7 @@ def _compute(
 ) -> dict[str, Any]:
     with timer.phase("load_reference"):
         reference, ref_info = _bounded(_load_reference(cfg, champion), cfg.drift.max_rows, REFERENCE_SEED)
+    with timer.phase("load_baseline"):
         baseline, baseline_info = _score_baseline(cfg, champion, reference, s3_client)
     with timer.phase("load_snapshot"):
         df, manifest = snapshots.load_snapshot(cfg, snapshot_id, s3_client=s3_client)

@@ -191,15 +191,15 @@ def test_latest_bounded_and_evidently_failure(world: World, monkeypatch: pytest.
     v = drift_monitor.monitor(small, "latest")  # skips the incomplete and the quarantined snapshot
     assert v["snapshot_id"] == LATEST and v["reused"] is False
     assert v["evidently"] == {"status": "error", "error": "RuntimeError: evidently exploded"}
-    assert v["report_uri"] is None and isinstance(v["drifted"], bool)
+    assert isinstance(v["drifted"], bool) and v["features"] and v["prediction_drift"]
     assert v["sampled"]["current"] == {"rows": ROWS, "used": 1000, "sampled": True}
     assert v["rows"]["current"] == ROWS and v["scoring"]["current_rows"] == 1000
     assert v["features"]["age"]["n_cur"] <= 1000
     reports = world.root / LATEST / snapshots.REPORTS_DIR
-    assert (reports / VERDICT_JSON).is_file() and not (reports / EVIDENTLY_HTML).exists()
-    assert {a.path for a in tracking.client().list_artifacts(v["run_id"])} == {VERDICT_JSON, VERDICT_HTML}
-    # other verdict settings make the stored verdict stale
-    monkeypatch.undo()
+    assert (reports / VERDICT_JSON).is_file()
+    assert "evidently exploded" in (reports / EVIDENTLY_HTML).read_text()  # no stale page either
+    assert v["report_uri"] == (reports / EVIDENTLY_HTML).as_uri()
+    # a verdict made under other drift settings is stale
     assert drift_monitor.monitor(small, LATEST)["reused"] is True
     assert drift_monitor.monitor(world.cfg, LATEST)["reused"] is False
 
