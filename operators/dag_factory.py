@@ -204,6 +204,7 @@ def build_drift_dag(cfg: ModelConfig) -> DAG:
             model=cfg.name,
             snapshot_id="{{ params.snapshot_id }}",
             force="{{ params.force }}",
+            multiple_outputs=True,
         )
         verdict: Any = monitor.output
         gate = DriftSensor(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow.sdk.exceptions import AirflowSkipException
+
 from operators.base import MlopsOperator, as_bool, run_lineage
 from operators.claims import snapshot_from_asset_event
 from operators.links import MlflowRunLink, ReportLink, report_url
@@ -37,9 +39,12 @@ class DriftMonitorOperator(MlopsOperator):
         requested = str(self.snapshot_id or "latest")
         if requested == "latest":
             requested = snapshot_from_asset_event(context) or "latest"
-        verdict = drift_monitor.monitor(
-            self.model, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")
-        )
+        try:
+            verdict = drift_monitor.monitor(
+                self.model, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")
+            )
+        except drift_monitor.NoChampionError as exc:
+            raise AirflowSkipException(f"{self.model}: no drift check: {exc}") from exc
         MlflowRunLink.persist(context, verdict.get("run_url"))
         ReportLink.persist(context, report_url(verdict.get("report_uri")))
         self.log.info(

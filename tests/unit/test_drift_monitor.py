@@ -148,7 +148,7 @@ def test_rerun_reuses_the_verdict_and_force_recomputes(world: World) -> None:
     forced = drift_monitor.monitor(world.cfg, DRIFTED, force=True)
     assert forced["reused"] is False and forced["run_id"] != first["run_id"]
     assert len(_drift_runs(world.cfg, DRIFTED)) == n_runs + 1
-    assert drift_monitor.read_verdict(world.cfg, DRIFTED)["run_id"] == forced["run_id"]  # type: ignore[index]
+    assert (drift_monitor.read_verdict(world.cfg, DRIFTED) or {}).get("run_id") == forced["run_id"]
     assert drift_monitor.monitor(world.cfg, DRIFTED)["run_id"] == forced["run_id"]
 
 
@@ -199,8 +199,14 @@ def test_latest_bounded_and_evidently_failure(world: World, monkeypatch: pytest.
     assert (reports / VERDICT_JSON).is_file()
     assert "evidently exploded" in (reports / EVIDENTLY_HTML).read_text()  # no stale page either
     assert v["report_uri"] == (reports / EVIDENTLY_HTML).as_uri()
-    # a verdict made under other drift settings is stale
+    # a verdict made under other drift settings, or against another champion, is stale
     assert drift_monitor.monitor(small, LATEST)["reused"] is True
+    assert drift_monitor.monitor(world.cfg, LATEST)["reused"] is False
+    stored = drift_monitor.read_verdict(world.cfg, LATEST)
+    assert stored is not None
+    snapshots.write_report(
+        str(world.root), LATEST, VERDICT_JSON, json.dumps({**stored, "champion_version": 999})
+    )
     assert drift_monitor.monitor(world.cfg, LATEST)["reused"] is False
 
 
