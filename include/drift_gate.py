@@ -53,6 +53,10 @@ def evaluate_policy(
     cfg = load_config(model) if isinstance(model, str) else model
     history = drift_monitor.verdict_history(cfg, s3_client=s3_client)
     if snapshot_id is not None:
+        if snapshots.is_quarantined(cfg.snapshot_root(), snapshot_id, s3_client):
+            # its verdict will never count (verdict_history drops quarantined data): stop waiting
+            reason = f"snapshot {snapshot_id} is quarantined; drift on data that failed validation is ignored"
+            return {"retrain": False, "reason": reason, "model": cfg.name, "snapshot_id": snapshot_id}
         ids = [v.get("snapshot_id") for v in history]
         if snapshot_id not in ids:
             return None

@@ -183,6 +183,13 @@ def train_challenger(
                 n=min(len(train_df), cfg.drift.reference_rows), random_state=cfg.holdout.seed
             )
             _log_reference(reference)
+            # The prediction-drift baseline: the champion's scores on rows it was not fit on.
+            _log_reference(
+                holdout_df.sample(
+                    n=min(len(holdout_df), cfg.drift.reference_rows), random_state=cfg.holdout.seed
+                ),
+                "holdout.parquet",
+            )
             info = mlflow.sklearn.log_model(
                 pipeline,
                 name="model",
@@ -232,7 +239,7 @@ def train_challenger(
     )
 
 
-def _log_reference(reference: pd.DataFrame) -> None:
+def _log_reference(reference: pd.DataFrame, name: str = "reference.parquet") -> None:
     """The training sample the drift monitor compares fresh data with, stored with the model's run."""
     import tempfile
     from pathlib import Path
@@ -240,7 +247,7 @@ def _log_reference(reference: pd.DataFrame) -> None:
     import mlflow
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "reference.parquet"
+        path = Path(tmp) / name
         reference.to_parquet(path, index=False)
         mlflow.log_artifact(str(path), artifact_path="reference")
 

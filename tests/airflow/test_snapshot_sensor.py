@@ -159,3 +159,23 @@ def test_watch_dag_defers_resumes_and_emits_the_snapshot_asset_event(
         extras = [(e.asset.uri, e.extra) for e in events]
     assert extras == [("mlops://churn/snapshots", payload)]
     assert claims.is_announced(load_config("churn"), "2026-11-02")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"model": "churn", "snapshot_id": "2026-11-09", "sha256": "ab"},  # from the sensor's outlet
+        {"from_trigger": True, "payload": {"snapshot_id": "2026-11-09"}},  # from an AssetWatcher
+    ],
+)
+def test_asset_triggered_run_trains_the_snapshot_named_by_the_event(extra: dict[str, Any]) -> None:
+    from types import SimpleNamespace
+
+    from operators.claims import snapshot_from_asset_event
+
+    older = SimpleNamespace(extra={"snapshot_id": "2026-11-02"})
+    context: Any = {
+        "triggering_asset_events": {"mlops://churn/snapshots": [older, SimpleNamespace(extra=extra)]}
+    }
+    assert snapshot_from_asset_event(context) == "2026-11-09"
+    assert snapshot_from_asset_event({"triggering_asset_events": {}}) is None  # type: ignore[typeddict-item]
