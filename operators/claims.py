@@ -30,31 +30,41 @@ def snapshot_from_asset_event(context: Context) -> str | None:
     return None
 
 
-class ClaimSnapshotOperator(MlopsOperator):
-    """Resolve which snapshot this run trains on and claim it; skip the run if someone else has it.
-
-    Order of precedence: the `snapshot_id` param, then the triggering asset event's snapshot, then the
-    newest complete, non-quarantined snapshot ("latest"). A snapshot that another run holds or already
-    decided on skips this run (every downstream task is skipped, the log says who has it), unless
-    `force` is set.
+class SnapshotPickingOperator(MlopsOperator):
+    """An operator that works on "a snapshot": the `snapshot_id` param, else the asset event's, else latest.
 
     :param snapshot_id: snapshot id or "latest" (templated)
-    :param force: take the snapshot even if it was retrained before (templated)
+    :param force: redo work already done for this snapshot (templated)
     """
 
-    template_fields = ("model", "snapshot_id", "force")
+    template_fields: tuple[str, ...] = ("model", "snapshot_id", "force")
 
     def __init__(self, *, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.snapshot_id = snapshot_id
         self.force = force
 
+    def requested_snapshot(self, context: Context) -> str:
+        requested = str(self.snapshot_id or "latest")
+        if requested == "latest":
+            return snapshot_from_asset_event(context) or "latest"
+        return requested
+
+
+class ClaimSnapshotOperator(SnapshotPickingOperator):
+    """Resolve which snapshot this run trains on and claim it; skip the run if someone else has it.
+
+    Order of precedence: the `snapshot_id` param, then the triggering asset event's snapshot, then the
+    newest complete, non-quarantined snapshot ("latest"). A snapshot that another run holds or already
+    decided on skips this run (every downstream task is skipped, the log says who has it), unless
+    `force` is set.
+    `force` takes the snapshot even if it was retrained before.
+    """
+
     def run(self, context: Context) -> dict[str, Any]:
         from include import steps
 
-        requested = str(self.snapshot_id or "latest")
-        if requested == "latest":
-            requested = snapshot_from_asset_event(context) or "latest"
+        requested = self.requested_snapshot(context)
         reason = trigger_reason(context, requested)
         result = steps.claim(
             self.model,

@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowSkipException
 
-from operators.base import MlopsOperator, as_bool, run_lineage
-from operators.claims import snapshot_from_asset_event
+from operators.base import as_bool, run_lineage
+from operators.claims import SnapshotPickingOperator
 from operators.links import MlflowRunLink, ReportLink, report_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class DriftMonitorOperator(MlopsOperator):
+class DriftMonitorOperator(SnapshotPickingOperator):
     """Compute the drift verdict (own vectorised engine) and a bounded Evidently report.
 
     The verdict JSON is the task's XCom and is stored next to the snapshot and in an MLflow run; the
@@ -24,21 +24,13 @@ class DriftMonitorOperator(MlopsOperator):
     :param force: recompute even if this snapshot was already checked against this champion (templated)
     """
 
-    template_fields = ("model", "snapshot_id", "force")
     operator_extra_links = (MlflowRunLink(), ReportLink())
     ui_color = "#fde8e8"
-
-    def __init__(self, *, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.snapshot_id = snapshot_id
-        self.force = force
 
     def run(self, context: Context) -> dict[str, Any]:
         from include import drift_monitor
 
-        requested = str(self.snapshot_id or "latest")
-        if requested == "latest":
-            requested = snapshot_from_asset_event(context) or "latest"
+        requested = self.requested_snapshot(context)
         try:
             verdict = drift_monitor.monitor(
                 self.model, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")

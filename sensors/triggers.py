@@ -58,7 +58,19 @@ class _SkipLog:
                 log.warning("%s: snapshot %s is not picked up: %s", model, sid, why)
 
 
-class NewSnapshotTrigger(BaseEventTrigger):
+class _FieldsSerialized:
+    """serialize() = (classpath, the constructor kwargs named in `fields`): all a triggerer needs."""
+
+    fields: tuple[str, ...] = ()
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {name: getattr(self, name) for name in self.fields},
+        )
+
+
+class NewSnapshotTrigger(_FieldsSerialized, BaseEventTrigger):
     """Fires when a model has a complete snapshot that nobody announced, claimed or quarantined.
 
     mode="sensor": fires once with the oldest such snapshot and stops (a deferred sensor resumes, and
@@ -66,6 +78,8 @@ class NewSnapshotTrigger(BaseEventTrigger):
     exactly once (an atomic create-if-absent marker next to the snapshot) and fires one event per
     snapshot, which the scheduler turns into an asset event carrying the snapshot id.
     """
+
+    fields = ("model", "mode", "poll_seconds", "aws_conn_id")
 
     def __init__(
         self,
@@ -82,17 +96,6 @@ class NewSnapshotTrigger(BaseEventTrigger):
         self.mode = mode
         self.poll_seconds = float(poll_seconds)
         self.aws_conn_id = aws_conn_id
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "model": self.model,
-                "mode": self.mode,
-                "poll_seconds": self.poll_seconds,
-                "aws_conn_id": self.aws_conn_id,
-            },
-        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         skip_log = _SkipLog()
@@ -130,13 +133,15 @@ def s3_client_for_model(model: str, aws_conn_id: str | None) -> Any | None:
     return s3_client_for(load_config(model).snapshot_root(), aws_conn_id)
 
 
-class DriftVerdictTrigger(BaseTrigger):
+class DriftVerdictTrigger(_FieldsSerialized, BaseTrigger):
     """Waits for a drift verdict and fires with the drift policy's decision (retrain or not, and why).
 
     With `snapshot_id`, it waits for that snapshot's verdict (written by the drift monitor, possibly in
     a pod) and then always fires, so the sensor can say "no retrain, because ...". Without it, it waits
     until the newest verdict crosses the policy (persistence, cooldown, once per snapshot).
     """
+
+    fields = ("model", "snapshot_id", "poll_seconds", "aws_conn_id")
 
     def __init__(
         self,
@@ -151,17 +156,6 @@ class DriftVerdictTrigger(BaseTrigger):
         self.snapshot_id = snapshot_id or None
         self.poll_seconds = float(poll_seconds)
         self.aws_conn_id = aws_conn_id
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "model": self.model,
-                "snapshot_id": self.snapshot_id,
-                "poll_seconds": self.poll_seconds,
-                "aws_conn_id": self.aws_conn_id,
-            },
-        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         while True:
