@@ -75,15 +75,24 @@ class LocalStore:
         return path.as_uri()
 
     def create_exclusive(self, rel: str, data: bytes) -> bool:
-        """Create a file only if absent (O_EXCL): the primitive behind 'picked up once'."""
+        """Create a file only if absent: the primitive behind 'picked up once'.
+
+        The content is written to a temp file first and then hard-linked into place (link(2) fails if
+        the name exists), so the winner is decided atomically and no reader ever sees a partial file.
+        """
         path = self._path(rel)
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, path)
         except FileExistsError:
             return False
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
         return True
 
     def list_dirs(self) -> list[str]:
