@@ -59,8 +59,9 @@ class LocalStore:
     def read_bytes(self, rel: str) -> bytes:
         return self._path(rel).read_bytes()
 
-    def write_bytes(self, rel: str, data: bytes) -> str:
-        path = self._path(rel)
+    @staticmethod
+    def _temp_copy(path: Path, data: bytes) -> Path:
+        """The data, fsynced, in a temp file beside `path` (same filesystem, so rename/link are atomic)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
@@ -68,9 +69,18 @@ class LocalStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            raise
+        return Path(tmp)
+
+    def write_bytes(self, rel: str, data: bytes) -> str:
+        path = self._path(rel)
+        tmp = self._temp_copy(path, data)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
             raise
         return path.as_uri()
 
@@ -81,18 +91,13 @@ class LocalStore:
         the name exists), so the winner is decided atomically and no reader ever sees a partial file.
         """
         path = self._path(rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = self._temp_copy(path, data)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.link(tmp, path)
         except FileExistsError:
             return False
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         return True
 
     def list_dirs(self) -> list[str]:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
 
-from sensors.triggers import DriftVerdictTrigger, check_drift, s3_client_for_model
+from sensors.base import ModelSensor
+from sensors.triggers import DriftVerdictTrigger, check_drift
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class DriftSensor(BaseSensorOperator):
+class DriftSensor(ModelSensor):
     """Wait for a drift verdict that crosses the model's drift policy, then hand over a retrain request.
 
     The policy (include/drift_policy.py) applies the share of drifted features and effect size, the
@@ -31,44 +32,30 @@ class DriftSensor(BaseSensorOperator):
     template_fields = ("model", "snapshot_id")
     ui_color = "#fde8e8"
 
-    def __init__(
-        self, *, model: str, snapshot_id: str | None = None, deferrable: bool = True, **kwargs: Any
-    ) -> None:
-        kwargs.setdefault("poke_interval", 60.0)
-        kwargs.setdefault("timeout", timedelta(hours=6).total_seconds())
-        kwargs.setdefault("mode", "reschedule")
+    def __init__(self, *, snapshot_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.model = model
         self.snapshot_id = snapshot_id
-        self.deferrable = deferrable
 
     def _snapshot(self) -> str | None:
         value = str(self.snapshot_id or "").strip()
         return value if value and value.lower() not in {"none", "latest"} else None
 
-    def _aws_conn_id(self) -> str:
-        from include.config import load_config
-
-        return load_config(self.model).snapshots.aws_conn_id
-
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        from include.config import load_config
-
         self.defer(
             trigger=DriftVerdictTrigger(
                 self.model,
                 snapshot_id=self._snapshot(),
-                poll_seconds=load_config(self.model).snapshots.poll_seconds,
-                aws_conn_id=self._aws_conn_id(),
+                poll_seconds=self.poll_seconds,
+                aws_conn_id=self.aws_conn_id,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.timeout) if self.timeout else None,
         )
 
     def poke(self, context: Context) -> PokeReturnValue:
-        decision = check_drift(self.model, self._snapshot(), self._aws_conn_id())
+        decision = check_drift(self.model, self._snapshot(), self.aws_conn_id)
         if decision is None or not (self._snapshot() or decision.get("retrain")):
             return PokeReturnValue(is_done=False)
         return PokeReturnValue(is_done=True, xcom_value=self._accept(context, decision))
@@ -80,18 +67,14 @@ class DriftSensor(BaseSensorOperator):
 
     def _accept(self, context: Context, decision: dict[str, Any]) -> dict[str, Any]:
         from include import drift_gate
-        from include.config import load_config
 
         sid = decision.get("snapshot_id")
         if not decision.get("retrain"):
             raise AirflowSkipException(
                 f"{self.model}: no retrain for snapshot {sid}: {decision.get('reason')}"
             )
-        cfg = load_config(self.model)
         by = f"{context['dag'].dag_id}/{context['run_id']}"
-        if not drift_gate.record_drift_retrain(
-            cfg, decision, by, s3_client_for_model(self.model, self._aws_conn_id())
-        ):
+        if not drift_gate.record_drift_retrain(self.cfg, decision, by, self.s3_client()):
             raise AirflowSkipException(
                 f"{self.model}: a drift retrain for snapshot {sid} was already started"
             )

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue
+from airflow.sdk import PokeReturnValue
 
-from sensors.triggers import NewSnapshotTrigger, s3_client_for, scan_new_snapshots
+from sensors.base import ModelSensor
+from sensors.triggers import NewSnapshotTrigger, scan_new_snapshots
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class NewSnapshotSensor(BaseSensorOperator):
+class NewSnapshotSensor(ModelSensor):
     """Wait for a complete snapshot (manifest present, sha256 matching) that no one has picked up yet.
 
     Deferrable by default: the wait happens in the triggerer (`NewSnapshotTrigger`), not in a worker
@@ -25,23 +26,12 @@ class NewSnapshotSensor(BaseSensorOperator):
     :param deferrable: wait in the triggerer (default) or poke from a worker
     """
 
-    template_fields = ("model",)
     ui_color = "#fff4e5"
-
-    def __init__(self, *, model: str, deferrable: bool = True, **kwargs: Any) -> None:
-        kwargs.setdefault("poke_interval", 60.0)
-        kwargs.setdefault("timeout", timedelta(days=7).total_seconds())
-        kwargs.setdefault("mode", "reschedule")
-        super().__init__(**kwargs)
-        self.model = model
-        self.deferrable = deferrable
+    default_timeout_s = timedelta(days=7).total_seconds()
 
     def _trigger(self) -> NewSnapshotTrigger:
-        from include.config import load_config
-
-        spec = load_config(self.model).snapshots
         return NewSnapshotTrigger(
-            self.model, mode="sensor", poll_seconds=spec.poll_seconds, aws_conn_id=spec.aws_conn_id
+            self.model, mode="sensor", poll_seconds=self.poll_seconds, aws_conn_id=self.aws_conn_id
         )
 
     def execute(self, context: Context) -> Any:
@@ -64,7 +54,7 @@ class NewSnapshotSensor(BaseSensorOperator):
         return self._publish(context, event)
 
     def poke(self, context: Context) -> PokeReturnValue:
-        ready, skipped = scan_new_snapshots(self.model, self._aws_conn_id())
+        ready, skipped = scan_new_snapshots(self.model, self.aws_conn_id)
         for sid, why in sorted(skipped.items()):
             if why.startswith(("incomplete", "unusable")):
                 self.log.warning("%s: snapshot %s is not picked up: %s", self.model, sid, why)
@@ -73,19 +63,11 @@ class NewSnapshotSensor(BaseSensorOperator):
                 return PokeReturnValue(is_done=True, xcom_value=self._publish(context, payload))
         return PokeReturnValue(is_done=False)
 
-    def _aws_conn_id(self) -> str:
-        from include.config import load_config
-
-        return load_config(self.model).snapshots.aws_conn_id
-
     def _announce(self, context: Context, event: dict[str, Any]) -> bool:
         from include import claims
-        from include.config import load_config
 
-        cfg = load_config(self.model)
-        client = s3_client_for(cfg.snapshot_root(), cfg.snapshots.aws_conn_id)
         by = f"sensor:{context['dag'].dag_id}/{context['run_id']}"
-        return claims.announce(cfg, str(event["snapshot_id"]), by, client)
+        return claims.announce(self.cfg, str(event["snapshot_id"]), by, self.s3_client())
 
     def _publish(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         payload: dict[str, Any] = {

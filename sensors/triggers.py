@@ -123,14 +123,10 @@ def _announce(model: str, snapshot_id: str, aws_conn_id: str | None) -> bool:
 def check_drift(model: str, snapshot_id: str | None, aws_conn_id: str | None = None) -> dict[str, Any] | None:
     """The drift policy's decision, or None while the awaited verdict does not exist yet."""
     from include import drift_gate
-
-    return drift_gate.evaluate_policy(model, snapshot_id, s3_client_for_model(model, aws_conn_id))
-
-
-def s3_client_for_model(model: str, aws_conn_id: str | None) -> Any | None:
     from include.config import load_config
 
-    return s3_client_for(load_config(model).snapshot_root(), aws_conn_id)
+    cfg = load_config(model)
+    return drift_gate.evaluate_policy(cfg, snapshot_id, s3_client_for(cfg.snapshot_root(), aws_conn_id))
 
 
 class DriftVerdictTrigger(_FieldsSerialized, BaseTrigger):
