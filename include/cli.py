@@ -53,10 +53,30 @@ def cmd_validate(args: argparse.Namespace) -> Any:
     return steps.validate(args.model, args.snapshot)
 
 
+def _bool(value: str) -> bool:
+    """Flags a pod receives as rendered templates ("True"/"False"), as well as plain --force."""
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no"}:
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def _lineage(args: argparse.Namespace) -> dict[str, str]:
+    """The Airflow run a pod works for (passed as arguments), else 'cli'."""
+    return {
+        "trigger_reason": args.reason,
+        "dag_id": args.dag_id,
+        "run_id": args.run_id,
+        "run_type": args.run_type,
+    }
+
+
 def cmd_train(args: argparse.Namespace) -> Any:
     from include import steps
 
-    lineage = {"trigger_reason": args.reason, "dag_id": "cli", "run_id": "cli"}
+    lineage = _lineage(args)
     return steps.train(
         args.model, args.snapshot, expected_sha256=args.expected_sha256, force=args.force, lineage=lineage
     )
@@ -66,6 +86,12 @@ def cmd_evaluate(args: argparse.Namespace) -> Any:
     from include import steps
 
     return steps.evaluate(args.model, args.snapshot, args.challenger)
+
+
+def cmd_drift(args: argparse.Namespace) -> Any:
+    from include import drift_monitor
+
+    return drift_monitor.monitor(args.model, args.snapshot, lineage=_lineage(args), force=args.force)
 
 
 def cmd_promote(args: argparse.Namespace) -> Any:
@@ -140,9 +166,25 @@ def cmd_demo(args: argparse.Namespace) -> Any:
     return demo.run_demo(reset=not args.keep, model=args.model)
 
 
+def _add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", nargs="?", const=True, default=False, type=_bool, help="redo (true/false)")
+
+
+def _add_lineage(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reason", default="cli")
+    p.add_argument("--dag-id", default="cli")
+    p.add_argument("--run-id", default="cli")
+    p.add_argument("--run-type", default="cli")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mlops", description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument(
+        "--xcom-out",
+        default=None,
+        help="also write the JSON result here (a KubernetesPodOperator pod: /airflow/xcom/return.json)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("generate", help="write seeded weekly snapshots for a model")
@@ -172,8 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("model")
     t.add_argument("--snapshot", required=True)
     t.add_argument("--expected-sha256", default=None)
-    t.add_argument("--force", action="store_true")
-    t.add_argument("--reason", default="cli")
+    _add_force(t)
+    _add_lineage(t)
     t.set_defaults(func=cmd_train)
 
     e = sub.add_parser("evaluate", help="gate 3: challenger vs champion -> verdict JSON")
@@ -181,6 +223,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--snapshot", required=True)
     e.add_argument("--challenger", type=int, required=True)
     e.set_defaults(func=cmd_evaluate)
+
+    dr = sub.add_parser("drift", help="drift verdict + Evidently report of a snapshot vs the champion")
+    dr.add_argument("model")
+    dr.add_argument("--snapshot", default="latest")
+    _add_force(dr)
+    _add_lineage(dr)
+    dr.set_defaults(func=cmd_drift)
 
     pr = sub.add_parser("promote", help="gate 4: compare-and-set the champion from a verdict")
     pr.add_argument("model")
@@ -232,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_GATE
     if result is not None and args.command != "demo":
         _print(result)
+        if args.xcom_out:
+            out = Path(args.xcom_out)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result, sort_keys=True, default=str), encoding="utf-8")
     return 0
 
 

@@ -108,6 +108,66 @@ def retrain_schedule(cfg: ModelConfig) -> Any:
     return cfg.schedule
 
 
+def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[Any, Any, Any]:
+    claimed: Any = claim.output  # multiple_outputs: keys are XComArgs
+    validate = ValidateSnapshotOperator(
+        task_id="validate", model=cfg.name, snapshot_id=claimed["snapshot_id"], multiple_outputs=True
+    )
+    validated: Any = validate.output
+    train = TrainModelOperator(
+        task_id="train",
+        model=cfg.name,
+        snapshot_id=validated["snapshot_id"],
+        expected_sha256=validated["sha256"],
+        force="{{ params.force }}",
+        multiple_outputs=True,
+    )
+    trained: Any = train.output
+    evaluate = EvaluateChallengerOperator(
+        task_id="evaluate",
+        model=cfg.name,
+        snapshot_id=validated["snapshot_id"],
+        challenger_version=trained["version"],
+    )
+    validate >> train >> evaluate
+    return validate, train, evaluate
+
+
+def _pod_gates(cfg: ModelConfig) -> tuple[Any, Any, Any]:
+    """The same three gates as pods running the `mlops` CLI (execution.mode: kubernetes)."""
+    from operators.kubernetes import lineage_args, pod_task
+
+    snapshot = "{{ ti.xcom_pull(task_ids='validate')['snapshot_id'] }}"
+    validate = pod_task(
+        cfg,
+        "validate",
+        task_id="validate",
+        args=["--snapshot", "{{ ti.xcom_pull(task_ids='claim', key='snapshot_id') }}"],
+    )
+    train = pod_task(
+        cfg,
+        "train",
+        task_id="train",
+        args=[
+            "--snapshot",
+            snapshot,
+            "--expected-sha256",
+            "{{ ti.xcom_pull(task_ids='validate')['sha256'] }}",
+            "--force",
+            "{{ params.force }}",
+            *lineage_args("{{ ti.xcom_pull(task_ids='claim', key='reason') }}"),
+        ],
+    )
+    evaluate = pod_task(
+        cfg,
+        "evaluate",
+        task_id="evaluate",
+        args=["--snapshot", snapshot, "--challenger", "{{ ti.xcom_pull(task_ids='train')['version'] }}"],
+    )
+    validate >> train >> evaluate
+    return validate, train, evaluate
+
+
 def build_retrain_dag(cfg: ModelConfig) -> DAG:
     with DAG(
         dag_id=f"{cfg.name}_retrain",
@@ -128,26 +188,10 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             force="{{ params.force }}",
             multiple_outputs=True,
         )
-        claimed: Any = claim.output  # multiple_outputs: keys are XComArgs
-        validate = ValidateSnapshotOperator(
-            task_id="validate", model=cfg.name, snapshot_id=claimed["snapshot_id"], multiple_outputs=True
+        validate, _train, evaluate = (
+            _pod_gates(cfg) if cfg.execution.mode == "kubernetes" else _in_process_gates(cfg, claim)
         )
-        validated: Any = validate.output
-        train = TrainModelOperator(
-            task_id="train",
-            model=cfg.name,
-            snapshot_id=validated["snapshot_id"],
-            expected_sha256=validated["sha256"],
-            force="{{ params.force }}",
-            multiple_outputs=True,
-        )
-        trained: Any = train.output
-        evaluate = EvaluateChallengerOperator(
-            task_id="evaluate",
-            model=cfg.name,
-            snapshot_id=validated["snapshot_id"],
-            challenger_version=trained["version"],
-        )
+        claim >> validate
         promote = PromoteModelOperator(
             task_id="promote",
             model=cfg.name,
@@ -199,21 +243,40 @@ def build_drift_dag(cfg: ModelConfig) -> DAG:
         },
         tags=["mlops", cfg.name, "drift"],
     ) as dag:
-        monitor = DriftMonitorOperator(
-            task_id="monitor",
-            model=cfg.name,
-            snapshot_id="{{ params.snapshot_id }}",
-            force="{{ params.force }}",
-            multiple_outputs=True,
-        )
-        verdict: Any = monitor.output
+        if cfg.execution.mode == "kubernetes":
+            from operators.kubernetes import lineage_args, pod_task
+
+            monitor = pod_task(
+                cfg,
+                "drift",
+                task_id="monitor",
+                args=[
+                    "--snapshot",
+                    "{{ params.snapshot_id }}",
+                    "--force",
+                    "{{ params.force }}",
+                    *lineage_args("drift monitor"),
+                ],
+            )
+            checked: Any = "{{ ti.xcom_pull(task_ids='monitor')['snapshot_id'] }}"
+        else:
+            monitor = DriftMonitorOperator(
+                task_id="monitor",
+                model=cfg.name,
+                snapshot_id="{{ params.snapshot_id }}",
+                force="{{ params.force }}",
+                multiple_outputs=True,
+            )
+            verdict: Any = monitor.output  # multiple_outputs: keys are XComArgs
+            checked = verdict["snapshot_id"]
         gate = DriftSensor(
             task_id="drift_gate",
             model=cfg.name,
-            snapshot_id=verdict["snapshot_id"],
+            snapshot_id=checked,
             multiple_outputs=True,
             timeout=timedelta(hours=1).total_seconds(),
         )
+        monitor >> gate
         decision: Any = gate.output
         TriggerDagRunOperator(
             task_id="trigger_retrain",

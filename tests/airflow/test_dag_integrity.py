@@ -27,6 +27,7 @@ HEAVY = {
     "pyarrow",
     "matplotlib",
     "skops",
+    "kubernetes",  # only a config in execution.mode kubernetes loads the pod operator
 }
 
 
