@@ -206,6 +206,7 @@ def train_challenger(
             cfg.registered_model_name,
             source=info.model_uri,
             run_id=run_id,
+            model_id=info.model_id,  # MLflow 3 servers refuse a models:/ source without it
             tags={
                 **tags,
                 f"{tracking.TAG_PREFIX}holdout_{cfg.metric.name}": f"{holdout[cfg.metric.name]:.6f}",
