@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import require_service
 
@@ -403,6 +404,11 @@ class AirflowStack:
         except json.JSONDecodeError:
             return status, raw.decode(errors="replace")
 
+    def snapshot_env(self, mp: pytest.MonkeyPatch) -> None:
+        """Make this process see the models' snapshots as the stack does (S3 root on moto)."""
+        for key in ("MLOPS_HOME", "MLOPS_CONFIG_DIR", "MLOPS_S3_ENDPOINT_URL", *AWS):
+            mp.setenv(key, self.env[key])
+
     def check_alive(self) -> None:
         dead = self.procs.dead()
         if dead:
@@ -427,6 +433,14 @@ def airflow_stack(
     home.mkdir()
     mlops_home = it_tmp / "mlops"
     mlops_home.mkdir()
+
+    # The models' configs as a user on S3 would have them: snapshots under s3://SNAPSHOT_BUCKET, read
+    # through the amazon provider's aws_default connection (moto), polled every 5 s.
+    config_dir = it_tmp / "configs"
+    shutil.copytree(REPO / "include" / "configs", config_dir)
+    churn = yaml.safe_load((config_dir / "churn.yaml").read_text())
+    churn["snapshots"].update({"root": f"s3://{SNAPSHOT_BUCKET}/churn", "poll_seconds": 5})
+    (config_dir / "churn.yaml").write_text(yaml.safe_dump(churn, sort_keys=False))
 
     api_port = free_port()
     api_url = f"http://127.0.0.1:{api_port}"
@@ -462,6 +476,15 @@ def airflow_stack(
         MLOPS_ARTIFACT_ROOT="mlflow-artifacts:/mlops",
         MLOPS_LOCK_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_dbs['lock']}",
         MLOPS_S3_ENDPOINT_URL=moto_s3.endpoint,
+        MLOPS_CONFIG_DIR=str(config_dir),
+        AIRFLOW_CONN_AWS_DEFAULT=json.dumps(
+            {
+                "conn_type": "aws",
+                "login": AWS["AWS_ACCESS_KEY_ID"],
+                "password": AWS["AWS_SECRET_ACCESS_KEY"],
+                "extra": {"endpoint_url": moto_s3.endpoint, "region_name": AWS["AWS_DEFAULT_REGION"]},
+            }
+        ),
     )
     airflow = str(BIN / "airflow")
     with (procs.log_dir / "db-migrate.log").open("wb") as fh:

@@ -104,8 +104,8 @@ def run_retrain(stack: AirflowStack, *, rows: int = ROWS, seed: int = 1) -> dict
     assert status == 200, body
     catchup_runs = _settle_scheduled_runs(stack)
 
-    with pytest.MonkeyPatch.context() as mp:  # the snapshot root is relative to MLOPS_HOME
-        mp.setenv("MLOPS_HOME", str(stack.mlops_home))
+    with pytest.MonkeyPatch.context() as mp:  # the snapshot root is the stack's (S3 on moto)
+        stack.snapshot_env(mp)
         cfg = load_config("churn")
         (manifest,) = datagen.write_weekly_snapshots(cfg, start=SNAPSHOT_START, rows=rows, seed=seed)
     status, run = stack.api(
