@@ -341,9 +341,12 @@ def check_estimator_importable(cfg: ModelConfig) -> type:
         ) from None
     est = getattr(module, cls_name, None)
     if est is None or not isinstance(est, type):
+        known = [n for n in dir(module) if n[:1].isupper() and isinstance(getattr(module, n), type)]
+        hint = difflib.get_close_matches(cls_name, known, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise ConfigError(
             f"{cfg.name}: estimator.class {cfg.estimator.class_path!r}: unknown estimator {cls_name!r} "
-            f"in {module_name}"
+            f"in {module_name}{suggestion}"
         )
     from sklearn.base import ClassifierMixin
 

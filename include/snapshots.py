@@ -207,13 +207,15 @@ def _read_table(path: Any, manifest: Manifest, cfg: ModelConfig) -> pd.DataFrame
     if manifest.format == "parquet":
         import pyarrow.parquet as pq
 
-        try:
+        try:  # the schema first: pyarrow refuses to read a table whose column names repeat
+            dupes = _duplicate_names(list(pq.read_schema(path).names))
+            if dupes:
+                raise SnapshotLoadError(f"{manifest.data_file} has duplicate column names {dupes}")
             table = pq.read_table(path)
+        except SnapshotLoadError:
+            raise
         except Exception as exc:  # pyarrow raises several types for corrupt files
             raise SnapshotLoadError(f"{manifest.data_file} is not a readable parquet file: {exc}") from None
-        dupes = _duplicate_names(list(table.column_names))
-        if dupes:
-            raise SnapshotLoadError(f"{manifest.data_file} has duplicate column names {dupes}")
         return table.to_pandas()
     spec = cfg.snapshots
     try:
@@ -246,15 +248,16 @@ def load_snapshot(
 ) -> tuple[pd.DataFrame, Manifest]:
     """Check completeness and size, then read the table; errors name the snapshot and the problem."""
     root = cfg.snapshot_root()
-    manifest = check_complete(root, snapshot_id, s3_client)
+    manifest = read_manifest(root, snapshot_id, s3_client)
     store = store_for(root, s3_client)
     rel = f"{manifest.snapshot_id}/{manifest.data_file}"
-    size = store.size(rel)
-    if size > cfg.snapshots.max_bytes:
+    size = store.size(rel) if store.exists(rel) else 0
+    if size > cfg.snapshots.max_bytes:  # before hashing: an oversized file is never read at all
         raise SnapshotTooLargeError(
             f"snapshot {manifest.snapshot_id}: {manifest.data_file} is {size:,} bytes, over the limit "
             f"snapshots.max_bytes={cfg.snapshots.max_bytes:,} of {cfg.name}"
         )
+    manifest = check_complete(root, snapshot_id, s3_client)
     if size == 0:
         raise SnapshotLoadError(f"snapshot {manifest.snapshot_id}: {manifest.data_file} is empty (0 bytes)")
     with store.local_copy(rel) as path:

@@ -94,13 +94,15 @@ class MlopsOperator(BaseOperator):
             getattr(type(link), "persist")(context, None)  # noqa: B009 - our links only
         try:
             return self.run(context)
-        except ValidationFailedError as exc:
-            context["ti"].xcom_push(key="validation_result", value=exc.result or {"message": str(exc)})
-            ReportLink.persist(context, report_url(exc.report_uri))
-            raise SnapshotValidationFailed(f"{exc} [result in XCom key 'validation_result']") from exc
         except LockTimeout:
             raise  # transient: another run holds the registry lock; Airflow retries with back-off
         except MlopsError as exc:
+            # why the gate refused, readable through the REST API without opening the task log
+            context["ti"].xcom_push(key="gate_error", value=f"{type(exc).__name__}: {exc}"[:2000])
+            if isinstance(exc, ValidationFailedError):
+                context["ti"].xcom_push(key="validation_result", value=exc.result or {"message": str(exc)})
+                ReportLink.persist(context, report_url(exc.report_uri))
+                raise SnapshotValidationFailed(f"{exc} [result in XCom key 'validation_result']") from exc
             raise GateFailed(f"{type(exc).__name__}: {exc}") from exc
 
     def run(self, context: Context) -> Any:
