@@ -103,7 +103,13 @@ def cmd_promote(args: argparse.Namespace) -> Any:
 def cmd_rollback(args: argparse.Namespace) -> Any:
     from include import steps
 
-    return steps.rollback(args.model, to_version=args.to, reason=args.reason, actor=args.actor)
+    return steps.rollback(
+        args.model,
+        to_version=args.to,
+        reason=args.reason,
+        actor=args.actor,
+        expected_champion=args.expected_champion,
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> Any:
@@ -241,6 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("model")
     r.add_argument("--to", type=int, default=None, help="version (default: previous champion)")
     r.add_argument("--reason", required=True)
+    r.add_argument(
+        "--expected-champion",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse (ledger 'conflict') unless vN is still the champion, e.g. if a promotion landed since",
+    )
     r.add_argument("--actor", default="cli")
     r.set_defaults(func=cmd_rollback)
 

@@ -19,6 +19,9 @@ from urllib.parse import urlparse
 from include import settings
 from include.errors import MlopsError
 
+REDIS_LOCK_TTL_S = 15.0
+"""Lease of a Redis lock; renewed every third of it while the holder is alive."""
+
 
 class LockTimeout(MlopsError):
     """Another process held the lock for longer than the timeout."""
@@ -81,22 +84,48 @@ _REDIS_RELEASE = (
 )
 
 
+_REDIS_RENEW = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
+    "else return 0 end"
+)
+
+
 @contextmanager
-def _redis_lock(url: str, name: str, timeout: float, ttl: float = 300.0) -> Iterator[None]:
+def _redis_lock(url: str, name: str, timeout: float, ttl: float = REDIS_LOCK_TTL_S) -> Iterator[None]:
+    """SET NX with a short TTL that a thread renews while the holder lives.
+
+    A holder killed with SIGKILL (a worker lost mid-task) cannot release the lock; the short TTL frees
+    it within `ttl` seconds instead of blocking the task's retry for minutes.
+    """
+    import threading
+
     import redis
 
     r = redis.Redis.from_url(url)
     key = f"mlops:lock:{name}"
     token = uuid.uuid4().hex
     deadline = time.monotonic() + timeout
+    stop = threading.Event()
     try:
         while not r.set(key, token, nx=True, px=int(ttl * 1000)):
             if time.monotonic() > deadline:
                 raise LockTimeout(f"redis lock {name!r} busy for {timeout:.0f}s")
             time.sleep(0.05)
+
+        def renew() -> None:
+            while not stop.wait(ttl / 3):
+                try:
+                    r.eval(_REDIS_RENEW, 1, key, token, int(ttl * 1000))
+                except redis.RedisError:  # transient; the next beat tries again
+                    continue
+
+        beat = threading.Thread(target=renew, name=f"lock-renew:{name}", daemon=True)
+        beat.start()
         try:
             yield
         finally:
+            stop.set()
+            beat.join(timeout=5)
             r.eval(_REDIS_RELEASE, 1, key, token)
     finally:
         r.close()

@@ -89,6 +89,19 @@ def _set_champion(client: MlflowClient, cfg: ModelConfig, to_version: int, from_
         raise
 
 
+def _restore_aliases(client: MlflowClient, cfg: ModelConfig, *, champion: int, previous: int | None) -> None:
+    """Put `champion` and `previous_champion` back as they were before a move that is being undone."""
+    name = cfg.registered_model_name
+    client.set_registered_model_alias(name, tracking.CHAMPION, str(champion))
+    if previous is not None:
+        client.set_registered_model_alias(name, tracking.PREVIOUS_CHAMPION, str(previous))
+    else:
+        try:
+            client.delete_registered_model_alias(name, tracking.PREVIOUS_CHAMPION)
+        except Exception:  # it may never have been set
+            log.warning("Could not remove previous_champion alias of %s while undoing a move", name)
+
+
 def _ctx(context: dict[str, Any] | None) -> dict[str, str]:
     context = context or {}
     return {k: str(context[k]) for k in ("dag_id", "run_id") if context.get(k)}
@@ -160,6 +173,8 @@ def promote(
                 f"{cfg.name} v{version} carries no 'promote' verdict from evaluation "
                 f"(mlops.verdict={tags.get(f'{tracking.TAG_PREFIX}verdict')!r}); refusing to promote"
             )
+        if current == version and expected != version:
+            return _finish_interrupted_promotion(client, cfg, verdict, version, expected, base)
         if current != expected:
             entry = _append(
                 client,
@@ -174,9 +189,10 @@ def promote(
                 },
             )
             raise PromotionConflictError(
-                f"{cfg.name}: champion is v{current}, but v{version} was judged against v{expected} "
-                f"(ledger #{entry['seq']}); re-evaluate"
+                f"{cfg.name}: champion moved to v{current}, but v{version} was judged against v{expected} "
+                f"(ledger #{entry['seq']}); re-evaluate against the new champion"
             )
+        previous = tracking.alias_version(cfg, tracking.PREVIOUS_CHAMPION, client)
         _set_champion(client, cfg, version, current)
         try:
             entry = _append(
@@ -191,8 +207,9 @@ def promote(
                 },
             )
         except Exception:
+            # undo the move; if the registry is unreachable the retry finishes it instead (above)
             if current is not None:
-                _set_champion(client, cfg, current, version)
+                _restore_aliases(client, cfg, champion=current, previous=previous)
             raise
         client.set_model_version_tag(
             cfg.registered_model_name, str(version), "mlops.promoted_at", entry["at"]
@@ -209,8 +226,114 @@ def promote(
     }
 
 
+def _finish_interrupted_promotion(
+    client: MlflowClient,
+    cfg: ModelConfig,
+    verdict: dict[str, Any],
+    version: int,
+    expected: int | None,
+    base: dict[str, Any],
+) -> dict[str, Any]:
+    """The alias already points at this challenger: an earlier attempt of this promotion moved it.
+
+    Either that attempt finished (its answer was lost: return its ledger entry) or it died between
+    moving the alias and writing the ledger, and could not undo the move (the registry went away).
+    Then the move is what the verdict asked for, so it is completed: previous_champion and the ledger.
+    """
+    ledger = read_ledger(cfg, client)
+    last_move = next((e for e in reversed(ledger) if e.get("action") in MOVES_CHAMPION), None)
+    if last_move is not None and int(last_move["to_version"]) == version:
+        entry = last_move
+        log.info("%s: v%s already promoted (ledger #%s); nothing to do", cfg.name, version, entry["seq"])
+    else:
+        if expected is not None:
+            client.set_registered_model_alias(
+                cfg.registered_model_name, tracking.PREVIOUS_CHAMPION, str(expected)
+            )
+        reasons = "; ".join(verdict.get("reasons") or [])
+        entry = _append(
+            client,
+            cfg,
+            {
+                "action": "promote",
+                "from_version": expected,
+                "to_version": version,
+                "reason": f"{reasons} (completed on retry: an interrupted attempt had moved the alias)",
+                **base,
+            },
+        )
+        client.set_model_version_tag(
+            cfg.registered_model_name, str(version), "mlops.promoted_at", entry["at"]
+        )
+        log.warning(
+            "%s: finished an interrupted promotion of v%s (ledger #%s)", cfg.name, version, entry["seq"]
+        )
+    return {
+        "promoted": True,
+        "decision": "promote",
+        "champion": version,
+        "from_version": expected,
+        "to_version": version,
+        "ledger_seq": entry["seq"],
+        "reasons": verdict.get("reasons", []),
+    }
+
+
 def _champion_history(ledger: list[dict[str, Any]]) -> list[int]:
     return [int(e["to_version"]) for e in ledger if e.get("action") in MOVES_CHAMPION]
+
+
+def _moved_by(ledger: list[dict[str, Any]], version: int) -> dict[str, Any] | None:
+    """The latest ledger entry that made `version` the champion (None: moved outside the ledger)."""
+    return next(
+        (
+            e
+            for e in reversed(ledger)
+            if e.get("action") in MOVES_CHAMPION and int(e["to_version"]) == version
+        ),
+        None,
+    )
+
+
+def _rollback_conflict(
+    client: MlflowClient,
+    cfg: ModelConfig,
+    *,
+    expected: int,
+    current: int,
+    to_version: int | None,
+    ledger: list[dict[str, Any]],
+    reason: str,
+    actor: str,
+    context: dict[str, Any] | None,
+) -> PromotionConflictError:
+    """Record (under the caller's lock) a guarded rollback that found another champion; change nothing."""
+    mover = _moved_by(ledger, current)
+    moved = (
+        f"moved by ledger #{mover['seq']}: {mover.get('action')} by {mover.get('actor')}"
+        if mover
+        else "moved outside the ledger"
+    )
+    entry = _append(
+        client,
+        cfg,
+        {
+            "action": "conflict",
+            "from_version": current,
+            "to_version": to_version,
+            "actor": actor,
+            "reason": f"rollback expected champion v{expected} but it is v{current} ({moved}); "
+            f"nothing changed; requested because: {reason.strip()}",
+            "snapshot_id": None,
+            "metric": None,
+            "run_id": None,
+            "context": _ctx(context),
+        },
+    )
+    return PromotionConflictError(
+        f"{cfg.name}: rollback expected champion v{expected} but it is v{current} ({moved}); "
+        f"nothing changed (ledger #{entry['seq']}); check the new champion before rolling back again"
+    )
 
 
 def rollback(
@@ -220,8 +343,15 @@ def rollback(
     reason: str,
     actor: str,
     context: dict[str, Any] | None = None,
+    expected_champion: int | None = None,
 ) -> dict[str, Any]:
-    """Move `champion` back to the previous champion (per the ledger) or a named former champion."""
+    """Move `champion` back to the previous champion (per the ledger) or a named former champion.
+
+    `expected_champion` guards a decision made earlier: a rollback without `to_version` undoes whatever
+    is champion when it runs, so if a promotion landed in between it would undo the new champion. With
+    the guard, a champion other than the expected one is recorded as a ledger `conflict` and raised as
+    PromotionConflictError; the alias is left alone.
+    """
     if not reason or not reason.strip():
         raise RollbackError(f"{cfg.name}: a rollback needs a reason")
     client = tracking.client()
@@ -230,16 +360,21 @@ def rollback(
         if current is None:
             raise RollbackError(f"{cfg.name} has no champion; nothing to roll back")
         ledger = read_ledger(cfg, client)
+        if expected_champion is not None and current != int(expected_champion):
+            raise _rollback_conflict(
+                client,
+                cfg,
+                expected=int(expected_champion),
+                current=current,
+                to_version=int(to_version) if to_version is not None else None,
+                ledger=ledger,
+                reason=reason,
+                actor=actor,
+                context=context,
+            )
         history = _champion_history(ledger)
         if to_version is None:
-            made_current = next(
-                (
-                    e
-                    for e in reversed(ledger)
-                    if e.get("action") in MOVES_CHAMPION and int(e["to_version"]) == current
-                ),
-                None,
-            )
+            made_current = _moved_by(ledger, current)
             target = made_current.get("from_version") if made_current else None
             if target is None:
                 raise RollbackError(
@@ -262,22 +397,27 @@ def rollback(
             client.get_model_version(cfg.registered_model_name, str(target))
         except MlflowException:
             raise RollbackError(f"{cfg.name} v{target} no longer exists in the registry") from None
+        previous = tracking.alias_version(cfg, tracking.PREVIOUS_CHAMPION, client)
         _set_champion(client, cfg, target, current)
-        entry = _append(
-            client,
-            cfg,
-            {
-                "action": "rollback",
-                "from_version": current,
-                "to_version": target,
-                "actor": actor,
-                "reason": reason.strip(),
-                "snapshot_id": None,
-                "metric": None,
-                "run_id": None,
-                "context": _ctx(context),
-            },
-        )
+        try:
+            entry = _append(
+                client,
+                cfg,
+                {
+                    "action": "rollback",
+                    "from_version": current,
+                    "to_version": target,
+                    "actor": actor,
+                    "reason": reason.strip(),
+                    "snapshot_id": None,
+                    "metric": None,
+                    "run_id": None,
+                    "context": _ctx(context),
+                },
+            )
+        except Exception:  # an unrecorded move must not stand: put both aliases back
+            _restore_aliases(client, cfg, champion=current, previous=previous)
+            raise
     log.info("%s: rolled back champion v%s -> v%s (ledger #%s)", cfg.name, current, target, entry["seq"])
     return {"rolled_back": True, "from_version": current, "to_version": target, "ledger_seq": entry["seq"]}
 

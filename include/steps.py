@@ -38,10 +38,15 @@ def _load_failure_report(model: str, snapshot_id: str, exc: Exception) -> tuple[
 def claim(
     model: str | ModelConfig, snapshot: str = "latest", *, run_id: str, reason: str, force: bool = False
 ) -> dict[str, Any]:
-    """Gate 0: one retrain per snapshot, whatever started the run (cron, new snapshot, drift, REST)."""
+    """Gate 0: one retrain per snapshot, whatever started the run (cron, new snapshot, drift, REST).
+
+    The estimator is resolved first: a typo'd class in the config fails here, before any data is read
+    or claimed, rather than after validation at the train gate.
+    """
     from include import claims, snapshots
 
     cfg = _cfg(model)
+    check_estimator_importable(cfg)
     snapshot_id = snapshots.resolve_snapshot_id(cfg.snapshot_root(), snapshot)
     decision = claims.claim_retrain(cfg, snapshot_id, run_id=run_id, reason=reason, force=force)
     return {**decision.as_dict(), "model": cfg.name, "requested": snapshot}
@@ -178,10 +183,19 @@ def rollback(
     reason: str,
     actor: str,
     context: dict[str, Any] | None = None,
+    expected_champion: int | None = None,
 ) -> dict[str, Any]:
+    """Move the champion back; `expected_champion` refuses if a promotion landed since the decision."""
     from include import registry
 
-    return registry.rollback(_cfg(model), to_version=to_version, reason=reason, actor=actor, context=context)
+    return registry.rollback(
+        _cfg(model),
+        to_version=to_version,
+        reason=reason,
+        actor=actor,
+        context=context,
+        expected_champion=expected_champion,
+    )
 
 
 def status(model: str | ModelConfig) -> dict[str, Any]:

@@ -82,7 +82,11 @@ def alias_version(cfg: ModelConfig, alias: str, c: MlflowClient | None = None) -
 
 
 def model_uri(cfg: ModelConfig, version: int) -> str:
-    return f"models:/{cfg.registered_model_name}/{int(version)}"
+    """Always this model's own registry name: a gate can only ever load one of its own versions."""
+    number = int(version)
+    if number < 1:
+        raise ValueError(f"model version must be >= 1, got {version!r}")
+    return f"models:/{cfg.registered_model_name}/{number}"
 
 
 def load_model(cfg: ModelConfig, version: int) -> Any:

@@ -103,6 +103,43 @@ def _reused(
     )
 
 
+def _one_version_per_run(client: MlflowClient, cfg: ModelConfig, mv: Any, run_id: str) -> Any:
+    """Keep the first version registered from this run and delete any others.
+
+    MLflow's HTTP client re-sends a POST whose answer was lost (it retries every method), so one
+    create_model_version call can register the same model twice. We hold the `train:<key>` lock and
+    nothing points at the extra versions yet, so deleting them is safe.
+    """
+    mine = [
+        v for v in client.search_model_versions(f"run_id='{run_id}'") if v.name == cfg.registered_model_name
+    ]
+    if len(mine) <= 1:
+        return mv
+    keep, *extra = sorted(mine, key=lambda v: int(v.version))
+    for v in extra:
+        log.warning(
+            "%s: v%s duplicates v%s (a re-sent registration); deleting it", cfg.name, v.version, keep.version
+        )
+        client.delete_model_version(cfg.registered_model_name, str(v.version))
+    return keep
+
+
+def _supersede_orphans(client: MlflowClient, experiment_id: str, key: str) -> None:
+    """Close training runs of this key left RUNNING by an attempt that died (worker killed, tracking
+    server lost mid-run). We hold the `train:<key>` lock, so no live trainer owns them."""
+    orphans = client.search_runs(
+        [experiment_id],
+        filter_string=(
+            f"tags.`{tracking.TAG_PREFIX}idempotency_key` = '{key}' and attributes.status = 'RUNNING'"
+        ),
+        max_results=100,
+    )
+    for run in orphans:
+        log.warning("Marking orphaned training run %s FAILED (its attempt died)", run.info.run_id)
+        client.set_tag(run.info.run_id, f"{tracking.TAG_PREFIX}superseded", "attempt died before registering")
+        client.set_terminated(run.info.run_id, status="FAILED")
+
+
 def train_challenger(
     cfg: ModelConfig,
     df: pd.DataFrame,
@@ -162,6 +199,7 @@ def train_challenger(
             f"{tracking.TAG_PREFIX}idempotency_key": key,
             **{f"{tracking.TAG_PREFIX}{k}": v for k, v in lineage.items()},
         }
+        _supersede_orphans(client, str(exp_id), key)
         with mlflow.start_run(
             experiment_id=exp_id, run_name=f"train-{snapshot_id}", tags={**tags, "mlops.kind": "training"}
         ) as run:
@@ -213,6 +251,7 @@ def train_challenger(
             },
             description=f"trained on snapshot {snapshot_id}",
         )
+        mv = _one_version_per_run(client, cfg, mv, run_id)
         client.set_registered_model_alias(cfg.registered_model_name, tracking.CHALLENGER, mv.version)
 
     log.info(

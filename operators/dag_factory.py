@@ -43,12 +43,12 @@ def default_args(cfg: ModelConfig) -> dict[str, Any]:
     """Transient faults (tracking server, S3) are retried with back-off; gate refusals never are.
 
     MLOPS_TASK_RETRIES overrides the count (the in-process test suite sets 0: `dag.test()` sleeps
-    through retry delays).
+    through retry delays) and MLOPS_TASK_RETRY_DELAY_SECONDS the first delay.
     """
     return {
         "owner": cfg.owner,
         "retries": int(os.environ.get("MLOPS_TASK_RETRIES", "2")),
-        "retry_delay": timedelta(seconds=20),
+        "retry_delay": timedelta(seconds=float(os.environ.get("MLOPS_TASK_RETRY_DELAY_SECONDS", "20"))),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(hours=2),
@@ -311,6 +311,14 @@ def build_rollback_dag(cfg: ModelConfig) -> DAG:
                 pattern=REASON_PATTERN,
                 description="Why (recorded in the promotion ledger).",
             ),
+            "expected_champion": Param(
+                None,
+                type=["null", "integer"],
+                minimum=1,
+                description="The champion version you decided to roll back; if a promotion has replaced "
+                "it by the time this runs, nothing changes (a 'conflict' is logged) instead of undoing "
+                "the new champion. Empty = no check.",
+            ),
         },
         tags=["mlops", cfg.name, "rollback"],
     ) as dag:
@@ -320,6 +328,7 @@ def build_rollback_dag(cfg: ModelConfig) -> DAG:
             model=cfg.name,
             to_version="{{ params.to_version }}",
             reason="{{ params.reason }}",
+            expected_champion="{{ params.expected_champion }}",
             retries=2 * default_args(cfg)["retries"],
         )
     return dag

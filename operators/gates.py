@@ -152,15 +152,22 @@ class RollbackModelOperator(MlopsOperator):
 
     :param to_version: version to restore; empty means the previous champion per the ledger (templated)
     :param reason: why, recorded in the ledger (templated)
+    :param expected_champion: the champion the rollback was decided against; if another version is
+        champion by the time the task runs (a promotion landed in between), the rollback is refused
+        and recorded as a ledger conflict instead of undoing the wrong version. Empty: no guard
+        (templated)
     """
 
-    template_fields = ("model", "to_version", "reason")
+    template_fields = ("model", "to_version", "reason", "expected_champion")
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, reason: str, to_version: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, reason: str, to_version: Any = None, expected_champion: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.to_version = to_version
         self.reason = reason
+        self.expected_champion = expected_champion
 
     def run(self, context: Context) -> dict[str, Any]:
         from include import steps, tracking
@@ -171,6 +178,7 @@ class RollbackModelOperator(MlopsOperator):
             reason=str(self.reason),
             actor=actor(context),
             context=run_lineage(context),
+            expected_champion=as_optional_int(self.expected_champion, "expected_champion"),
         )
         ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
         self.log.info("Rolled %s back to v%s", self.model, result["to_version"])

@@ -40,12 +40,18 @@ import pytest
 import yaml
 
 from tests.conftest import require_service
+from tests.integration.faults import FaultyLink
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    # distinctive, per session: the secret scan (test_stack_security) looks for it everywhere
+    "AWS_SECRET_ACCESS_KEY": f"it-s3-secret-{secrets.token_hex(12)}",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 SNAPSHOT_BUCKET = "mlops-it-snapshots"
 ARTIFACT_BUCKET = "mlops-it-mlflow"
 WORKERS = ("it-worker-1", "it-worker-2")
@@ -138,6 +144,8 @@ class Proc:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
+    args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -165,9 +173,26 @@ class ProcessGroup:
             )
         finally:
             fh.close()
-        proc = Proc(name, popen, log)
+        proc = Proc(name, popen, log, list(args), dict(env))
         self.procs.append(proc)
         return proc
+
+    def get(self, name: str) -> Proc:
+        return next(p for p in self.procs if p.name == name)
+
+    def kill(self, name: str) -> Proc:
+        """SIGKILL a component's whole process group (a crashed machine, not a clean shutdown)."""
+        proc = self.get(name)
+        self._signal_group(proc.popen.pid, signal.SIGKILL)
+        proc.popen.wait(timeout=30)
+        self.procs.remove(proc)
+        return proc
+
+    def restart(self, name: str) -> Proc:
+        """Kill a component (if still running) and start it again with the same command and env."""
+        old = self.kill(name) if any(p.name == name for p in self.procs) else None
+        assert old is not None, name
+        return self.start(name, old.args, old.env)
 
     def wait_until(self, proc: Proc, ready: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
@@ -365,6 +390,12 @@ class AirflowStack:
     s3: S3Server
     procs: ProcessGroup
     redis: dict[str, int]
+    mlflow_link: FaultyLink
+    """What the stack's tasks reach the MLflow server through; tests cut it to fake an outage."""
+    s3_link: FaultyLink
+    """What the stack's tasks and triggerer reach S3 through."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Secret values given to the stack: none may show up in logs, XCom, MLflow or reports."""
     startup_seconds: float = 0.0
     _token: str | None = None
 
@@ -406,8 +437,9 @@ class AirflowStack:
 
     def snapshot_env(self, mp: pytest.MonkeyPatch) -> None:
         """Make this process see the models' snapshots as the stack does (S3 root on moto)."""
-        for key in ("MLOPS_HOME", "MLOPS_CONFIG_DIR", "MLOPS_S3_ENDPOINT_URL", *AWS):
+        for key in ("MLOPS_HOME", "MLOPS_CONFIG_DIR", *AWS):
             mp.setenv(key, self.env[key])
+        mp.setenv("MLOPS_S3_ENDPOINT_URL", self.s3.endpoint)  # straight to S3, whatever the link does
 
     def check_alive(self) -> None:
         dead = self.procs.dead()
@@ -444,6 +476,15 @@ def airflow_stack(
 
     api_port = free_port()
     api_url = f"http://127.0.0.1:{api_port}"
+    mlflow_port = int(mlflow_server.url.rsplit(":", 1)[1])
+    mlflow_link = FaultyLink("127.0.0.1", mlflow_port)
+    s3_link = FaultyLink("127.0.0.1", int(moto_s3.endpoint.rsplit(":", 1)[1]))
+    stack_secrets = {
+        "aws_secret_access_key": AWS["AWS_SECRET_ACCESS_KEY"],
+        "fernet_key": Fernet.generate_key().decode(),
+        "api_secret_key": secrets.token_urlsafe(32),
+        "jwt_secret": secrets.token_urlsafe(32),
+    }
     pg = f"{PG_USER}@{PG_HOST}:{PG_PORT}/{pg_databases['airflow']}"
     env = base_env(
         **AWS,
@@ -453,14 +494,20 @@ def airflow_stack(
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__UNIT_TEST_MODE="False",
         AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
-        AIRFLOW__CORE__FERNET_KEY=Fernet.generate_key().decode(),
+        AIRFLOW__CORE__FERNET_KEY=stack_secrets["fernet_key"],
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{api_url}/execution/",
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://{pg}",
         AIRFLOW__CELERY__BROKER_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_dbs['broker']}",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql+psycopg2://{pg}",
-        AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
-        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+        AIRFLOW__API__SECRET_KEY=stack_secrets["api_secret_key"],
+        AIRFLOW__API_AUTH__JWT_SECRET=stack_secrets["jwt_secret"],
+        # a lost worker's task is failed (and retried) after 20 s without heartbeat, not 5 min
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
+        AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL="5",
+        # a killed scheduler's work is adopted by the next one within seconds
+        AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD="15",
+        AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL="10",
         AIRFLOW__API__BASE_URL=api_url,
         AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
         AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
@@ -468,21 +515,27 @@ def airflow_stack(
         AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
         # the code of this checkout (not whichever one is installed editable), then the hooks
         PYTHONPATH=os.pathsep.join([str(REPO), str(STACK_HOOKS)]),
-        MLOPS_TASK_RETRIES="0",
+        # production-like retries (transient faults are retried), with short delays for the tests
+        MLOPS_TASK_RETRIES="2",
+        MLOPS_TASK_RETRY_DELAY_SECONDS="6",
+        # MLflow's client retries every request itself (POSTs too); fewer, faster tries here
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="2",
+        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR="1",
+        MLFLOW_HTTP_REQUEST_TIMEOUT="30",
         MLOPS_HOME=str(mlops_home),
-        MLFLOW_TRACKING_URI=mlflow_server.url,
+        MLFLOW_TRACKING_URI=mlflow_link.url,
         MLFLOW_UI_URL=mlflow_server.url,
         # experiments store artifacts through the tracking server's proxy (-> s3://ARTIFACT_BUCKET)
         MLOPS_ARTIFACT_ROOT="mlflow-artifacts:/mlops",
         MLOPS_LOCK_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_dbs['lock']}",
-        MLOPS_S3_ENDPOINT_URL=moto_s3.endpoint,
+        MLOPS_S3_ENDPOINT_URL=s3_link.url,
         MLOPS_CONFIG_DIR=str(config_dir),
         AIRFLOW_CONN_AWS_DEFAULT=json.dumps(
             {
                 "conn_type": "aws",
                 "login": AWS["AWS_ACCESS_KEY_ID"],
                 "password": AWS["AWS_SECRET_ACCESS_KEY"],
-                "extra": {"endpoint_url": moto_s3.endpoint, "region_name": AWS["AWS_DEFAULT_REGION"]},
+                "extra": {"endpoint_url": s3_link.url, "region_name": AWS["AWS_DEFAULT_REGION"]},
             }
         ),
     )
@@ -518,7 +571,19 @@ def airflow_stack(
             },
         )
     time.sleep(2)
-    stack = AirflowStack(api_url, home, mlops_home, env, mlflow_server, moto_s3, procs, redis_dbs)
+    stack = AirflowStack(
+        api_url,
+        home,
+        mlops_home,
+        env,
+        mlflow_server,
+        moto_s3,
+        procs,
+        redis_dbs,
+        mlflow_link=mlflow_link,
+        s3_link=s3_link,
+        secrets=stack_secrets,
+    )
     stack.check_alive()
     stack.startup_seconds = round(time.monotonic() - started, 1)
     return stack

@@ -65,3 +65,51 @@ def test_redis_lock() -> None:
 def test_unknown_scheme_is_refused() -> None:
     with pytest.raises(locks.MlopsError, match="MLOPS_LOCK_URL"), locks.named_lock("x", url="ftp://x"):
         pass
+
+
+_HOLD = """
+import sys, time
+from include import locks
+with locks.named_lock(sys.argv[2], url=sys.argv[1], timeout=10):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("backend", ["file", "postgres", "redis"])
+def test_a_holder_killed_with_sigkill_frees_the_lock(backend: str, tmp_path: Path) -> None:
+    """A worker lost mid-task cannot release its lock; the retry must not wait minutes for it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import uuid
+
+    from tests.conftest import REPO
+
+    port = {"postgres": 5432, "redis": 6379}.get(backend)
+    if port:
+        require_service(_port_open(port), f"nothing listening on 127.0.0.1:{port}")
+    url = {
+        "file": tmp_path.as_uri(),
+        "postgres": "postgresql://postgres@127.0.0.1:5432/postgres",
+        "redis": "redis://127.0.0.1:6379/15",
+    }[backend]
+    name = f"killed-{uuid.uuid4().hex[:8]}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, url, name], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        # alive (and, on Redis, renewing its lease): still held after a full lease
+        busy_for = locks.REDIS_LOCK_TTL_S + 2 if backend == "redis" else 1.0
+        with pytest.raises(locks.LockTimeout), locks.named_lock(name, url=url, timeout=busy_for):
+            pass
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        # freed by the OS (file, PostgreSQL session) or by the lease running out (Redis)
+        with locks.named_lock(name, url=url, timeout=locks.REDIS_LOCK_TTL_S + 10):
+            pass
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)

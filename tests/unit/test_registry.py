@@ -134,3 +134,117 @@ def test_rollback_to_previous_and_named(mlops_home: Path, bc_cfg: Any) -> None:
     assert last["action"] == "rollback" and last["reason"] == "back to basics" and last["actor"] == "t"
     st = registry.status(bc_cfg)
     assert st["champion"] == v1 and len(st["versions"]) == 4 and len(st["ledger"]) == 5
+
+
+def _three_champions(cfg: Any) -> tuple[int, int, int]:
+    """v1 -> v2 -> v3 promoted in turn: champion v3, previous_champion v2, ledger #1..#3."""
+    v1, v2, v3 = (_version(cfg) for _ in range(3))
+    registry.promote(cfg, _verdict(cfg, v1, None), actor="t")
+    registry.promote(cfg, _verdict(cfg, v2, v1), actor="t")
+    registry.promote(cfg, _verdict(cfg, v3, v2), actor="late-run")
+    return v1, v2, v3
+
+
+def test_rollback_with_the_expected_champion_proceeds(mlops_home: Path, bc_cfg: Any) -> None:
+    """The guard only refuses a changed champion: the one the human meant is undone as usual."""
+    _v1, v2, v3 = _three_champions(bc_cfg)
+    out = registry.rollback(
+        bc_cfg, to_version=None, reason="incident 7", actor="oncall", expected_champion=v3
+    )
+    assert (out["from_version"], out["to_version"]) == (v3, v2)
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v2
+    assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v3
+    assert registry.read_ledger(bc_cfg)[-1]["action"] == "rollback"
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_rollback_refuses_when_a_promotion_landed_since_the_decision(
+    mlops_home: Path, bc_cfg: Any, named: bool
+) -> None:
+    """Expecting v2 while v3 is champion: a ledger conflict and an error, never a moved alias."""
+    v1, v2, v3 = _three_champions(bc_cfg)
+    to_version = v1 if named else None
+    with pytest.raises(PromotionConflictError) as err:
+        registry.rollback(
+            bc_cfg, to_version=to_version, reason="incident 7", actor="oncall", expected_champion=v2
+        )
+    assert f"expected champion v{v2} but it is v{v3}" in str(err.value)
+    assert "ledger #4" in str(err.value)
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v3
+    assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v2
+    last = registry.read_ledger(bc_cfg)[-1]
+    assert (last["seq"], last["action"], last["from_version"], last["to_version"]) == (
+        4,
+        "conflict",
+        v3,
+        to_version,
+    )
+    assert last["actor"] == "oncall"
+    assert f"expected champion v{v2} but it is v{v3} (moved by ledger #3" in last["reason"]
+    assert "late-run" in last["reason"] and "nothing changed" in last["reason"]
+
+
+def test_a_rollback_that_cannot_be_recorded_leaves_both_aliases_alone(
+    mlops_home: Path, bc_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alias move without its ledger entry would be an unexplained champion: it is undone."""
+    _v1, v2, v3 = _three_champions(bc_cfg)
+
+    def broken_append(*_a: Any, **_k: Any) -> dict[str, Any]:
+        raise RuntimeError("registry write failed")
+
+    monkeypatch.setattr(registry, "_append", broken_append)
+    with pytest.raises(RuntimeError, match="registry write failed"):
+        registry.rollback(bc_cfg, to_version=None, reason="incident", actor="t", expected_champion=v3)
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v3
+    assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v2
+    assert len(registry.read_ledger(bc_cfg)) == 3
+
+
+def test_a_promotion_cut_off_between_alias_and_ledger_is_finished_by_its_retry(
+    mlops_home: Path, bc_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tracking server goes away after the alias moved: neither the ledger write nor the undo
+    reaches it. The task's retry must finish the promotion, not call it a conflict."""
+    v1, v2 = _version(bc_cfg), _version(bc_cfg)
+    registry.promote(bc_cfg, _verdict(bc_cfg, v1, None), actor="t")
+    real_append, real_restore = registry._append, registry._restore_aliases
+
+    def unreachable(*_a: Any, **_k: Any) -> Any:
+        raise ConnectionError("tracking server unreachable")
+
+    monkeypatch.setattr(registry, "_append", unreachable)
+    monkeypatch.setattr(registry, "_restore_aliases", unreachable)
+    with pytest.raises(ConnectionError):
+        registry.promote(bc_cfg, _verdict(bc_cfg, v2, v1), actor="attempt-1")
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v2  # moved, not recorded
+    monkeypatch.setattr(registry, "_append", real_append)
+    monkeypatch.setattr(registry, "_restore_aliases", real_restore)
+
+    result = registry.promote(bc_cfg, _verdict(bc_cfg, v2, v1), actor="attempt-2")
+    assert result["promoted"] is True and result["champion"] == v2
+    assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v1
+    moves = [(e["action"], e["from_version"], e["to_version"]) for e in registry.read_ledger(bc_cfg)]
+    assert moves == [("promote", None, v1), ("promote", v1, v2)]
+    assert "completed on retry" in registry.read_ledger(bc_cfg)[-1]["reason"]
+
+    # a third attempt (say the second's answer was lost) changes nothing
+    again = registry.promote(bc_cfg, _verdict(bc_cfg, v2, v1), actor="attempt-3")
+    assert again["ledger_seq"] == result["ledger_seq"] and len(registry.read_ledger(bc_cfg)) == 2
+
+
+def test_a_failed_ledger_write_undoes_the_move_and_keeps_previous_champion(
+    mlops_home: Path, bc_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v1, v2, v3 = _version(bc_cfg), _version(bc_cfg), _version(bc_cfg)
+    registry.promote(bc_cfg, _verdict(bc_cfg, v1, None), actor="t")
+    registry.promote(bc_cfg, _verdict(bc_cfg, v2, v1), actor="t")
+
+    def broken(*_a: Any, **_k: Any) -> Any:
+        raise ConnectionError("ledger write lost")
+
+    monkeypatch.setattr(registry, "_append", broken)
+    with pytest.raises(ConnectionError):
+        registry.promote(bc_cfg, _verdict(bc_cfg, v3, v2), actor="t")
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v2
+    assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v1
