@@ -51,11 +51,20 @@ def decide_retrain(
         return RetrainDecision(False, "no drift verdict yet")
     latest = verdicts[-1]
     snapshot_id = latest.get("snapshot_id")
-    window = verdicts[-spec.consecutive_windows :]
+    # only verdicts against the current champion count: drift measured against a model that has
+    # since been replaced says nothing about the new one (a new champion restarts persistence)
+    champion = latest.get("champion_version")
+    same_champion = list(verdicts)
+    for i in range(len(verdicts) - 1, -1, -1):
+        if verdicts[i].get("champion_version") != champion:
+            same_champion = list(verdicts[i + 1 :])
+            break
+    window = same_champion[-spec.consecutive_windows :]
     if len(window) < spec.consecutive_windows:
         return RetrainDecision(
             False,
-            f"{len(window)} verdict(s) so far; policy needs {spec.consecutive_windows} in a row",
+            f"{len(window)} verdict(s) against champion v{champion} so far; policy needs "
+            f"{spec.consecutive_windows} in a row",
             snapshot_id,
         )
     not_crossing = [v.get("snapshot_id") for v in window if not v.get("drifted")]

@@ -47,13 +47,15 @@ def pod_env(cfg: ModelConfig) -> dict[str, str]:
 
 
 def pod_task(cfg: ModelConfig, step: str, *, task_id: str, args: list[str], **kwargs: Any) -> Any:
-    """A KubernetesPodOperator running `mlops <step> <model> <args>` per the model's execution config."""
-    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    """A pod running `mlops <step> <model> <args>` per the model's execution config; a gate's refusal
+    (exit code 3) fails the task without retries."""
     from kubernetes.client import models as k8s
+
+    from operators.kubernetes_pod import GatePodOperator
 
     ex = cfg.execution
     cmds, arguments = pod_command(step, cfg.name, args)
-    return KubernetesPodOperator(
+    return GatePodOperator(
         task_id=task_id,
         name=f"mlops-{cfg.name}-{step}".replace("_", "-"),
         namespace=ex.namespace,

@@ -163,3 +163,44 @@ def test_pod_command_line_gives_the_in_process_result(
     in_process_verdict = steps.evaluate("churn", sid, 1)
     for key in ("decision", "challenger_version", "champion_version", "challenger_score", "reasons"):
         assert verdict[key] == in_process_verdict[key]
+
+
+@pytest.mark.parametrize(("exit_code", "retried"), [(3, False), (1, True), (137, True)])
+def test_a_gate_refusal_in_a_pod_is_not_retried(
+    kube_cfg: Any, monkeypatch: pytest.MonkeyPatch, exit_code: int, retried: bool
+) -> None:
+    """Exit code 3 is the CLI's 'gate refused': a retry cannot change it. A crash (1) or an OOM kill
+    (137) is retried as usual."""
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from airflow.serialization.serialized_objects import DagSerialization
+    from kubernetes.client import models as k8s
+
+    from operators import dag_factory
+    from operators.kubernetes_pod import GatePodOperator
+
+    monkeypatch.setattr(dag_factory, "load_config", lambda _name: kube_cfg)
+    retrain = dag_factory.build_dags("churn")["churn_retrain"]
+    DagSerialization.from_dict(DagSerialization.to_dict(retrain))  # the scheduler can load it
+    train = retrain.get_task("train")
+    assert isinstance(train, GatePodOperator)
+
+    def provider_cleanup(self: Any, pod: Any, remote_pod: Any, **_kw: Any) -> None:
+        raise AirflowException(f"Pod {pod.metadata.name} returned a failure.")  # what the provider does
+
+    monkeypatch.setattr(KubernetesPodOperator, "cleanup", provider_cleanup)
+    terminated = k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=exit_code))
+    remote = k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name="mlops-churn-train"),
+        status=k8s.V1PodStatus(
+            phase="Failed",
+            container_statuses=[
+                k8s.V1ContainerStatus(
+                    name="base", state=terminated, image="i", image_id="i", ready=False, restart_count=0
+                )
+            ],
+        ),
+    )
+    with pytest.raises(AirflowException) as raised:
+        train.cleanup(remote, remote)
+    assert isinstance(raised.value, AirflowFailException) is (not retried), raised.value

@@ -33,11 +33,10 @@ import pytest
 
 from include import registry, tracking
 from tests.conftest import require_service
+from tests.integration.conftest import PG_HOST, PG_PORT, PG_USER, REDIS_HOST, REDIS_PORT, _pg_connect, _pg_ok
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"  # trust auth, as in tests/integration/conftest.py
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 ROUNDS = 5
 WORKERS = 6  # the widest race (case 4); narrower races give the other workers a no-op
 REDIS_DB = 11
@@ -154,22 +153,6 @@ class Pool:
 class Stack:
     pool: Pool
     source: str  # where fabricated versions "live" (never read)
-
-
-def _pg_connect(dbname: str = "postgres") -> Any:
-    import psycopg2
-
-    conn = psycopg2.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=dbname, connect_timeout=5)
-    conn.autocommit = True
-    return conn
-
-
-def _pg_ok() -> tuple[bool, str]:
-    try:
-        _pg_connect().close()
-    except Exception as exc:
-        return False, f"PostgreSQL not reachable at {PG_HOST}:{PG_PORT} as {PG_USER}: {exc}".strip()
-    return True, ""
 
 
 def _redis(db: int = REDIS_DB) -> Any:

@@ -8,12 +8,13 @@ SIGKILLs of a Celery worker and of the scheduler, mid-run.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from typing import Any
 
 import pytest
 
-from tests.integration.conftest import WORKERS, AirflowStack
+from tests.integration.conftest import REPO, WORKERS, AirflowStack
 from tests.integration.test_celery_stack_retrain import (
     DAG_ID,
     _settle_scheduled_runs,
@@ -25,6 +26,26 @@ from tests.integration.test_celery_stack_retrain import (
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 POLL = 0.5
+RESULTS = REPO / "test-artifacts" / "stack_faults.json"
+
+
+def _record(name: str, stack: AirflowStack, run: dict[str, Any], run_id: str, extra: dict[str, Any]) -> None:
+    """What each fault cost: tries per task and the run's wall time (test-artifacts/, untracked)."""
+    start = dt.datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
+    end = dt.datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
+    tasks = ("claim", "validate", "train", "evaluate", "promote", "release_claim")
+    tries = {t: _ti(stack, run_id, t)["try_number"] for t in tasks}
+    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data[name] = {
+        "run_id": run_id,
+        "state": run["state"],
+        "wall_seconds": round((end - start).total_seconds(), 1),
+        "tries": tries,
+        **extra,
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 def _ready(stack: AirflowStack) -> None:
@@ -170,6 +191,13 @@ def test_network_faults_at_every_gate_are_retried_without_duplicates(airflow_sta
     assert [(e["action"], e["to_version"]) for e in new_entries] == [("promote", version)], new_entries
     # the training attempt that died with MLflow down left no run RUNNING
     assert all(status != "RUNNING" for _kind, status in seen["runs"].values()), seen["runs"]
+    _record(
+        "network_faults",
+        stack,
+        run,
+        run_id,
+        {"mlflow_outages": mlflow_link.outages, "s3_outages": s3_link.outages, "version": version},
+    )
 
 
 def test_a_worker_and_the_scheduler_killed_mid_run(airflow_stack: AirflowStack) -> None:
@@ -200,3 +228,4 @@ def test_a_worker_and_the_scheduler_killed_mid_run(airflow_stack: AirflowStack) 
     assert seen["champion_verdict"] == "promote"  # whoever is champion passed its gates
     assert all(status != "RUNNING" for _kind, status in seen["runs"].values()), seen["runs"]
     stack.check_alive()
+    _record("process_faults", stack, run, run_id, {"killed_worker": victim, "versions": seen["versions"]})

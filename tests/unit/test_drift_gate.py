@@ -23,7 +23,7 @@ def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, churn_cfg: Any) -> Any:
     return churn_cfg
 
 
-def _with_verdict(cfg: Any, sid: str, drifted: bool) -> None:
+def _with_verdict(cfg: Any, sid: str, drifted: bool, champion: int = 1) -> None:
     """A snapshot plus a stored verdict as the drift monitor writes it (only the fields policy reads)."""
     snapshots.write_snapshot(cfg.snapshot_root(), sid, pd.DataFrame({"churned": [0, 1]}))
     verdict = {
@@ -31,7 +31,7 @@ def _with_verdict(cfg: Any, sid: str, drifted: bool) -> None:
         "drifted": drifted,
         "share_drifted": 0.6 if drifted else 0.0,
         "drifted_features": ["tenure_months", "region"] if drifted else [],
-        "champion_version": 1,
+        "champion_version": champion,
     }
     rel = f"{sid}/{snapshots.REPORTS_DIR}/{drift_monitor.VERDICT_JSON}"
     snapshots.store_for(cfg.snapshot_root()).write_bytes(rel, json.dumps(verdict).encode())
@@ -63,6 +63,19 @@ def test_persistence_needs_n_crossing_windows_in_a_row(cfg: Any) -> None:
     first = drift_gate.evaluate_policy(strict, "w2", now=NOW)
     assert first is not None and not first["retrain"] and "not persistent" in first["reason"]
     _with_verdict(cfg, "w3", drifted=True)
+    second = drift_gate.evaluate_policy(strict, "w3", now=NOW)
+    assert second is not None and second["retrain"]
+
+
+def test_a_new_champion_restarts_persistence(cfg: Any) -> None:
+    """Drift measured against a replaced champion says nothing about the new one."""
+    strict = _with_policy(cfg, consecutive_windows=2)
+    _with_verdict(cfg, "w1", drifted=True, champion=1)
+    _with_verdict(cfg, "w2", drifted=True, champion=2)
+    first = drift_gate.evaluate_policy(strict, "w2", now=NOW)
+    assert first is not None and not first["retrain"]
+    assert "1 verdict(s) against champion v2" in first["reason"]
+    _with_verdict(cfg, "w3", drifted=True, champion=2)
     second = drift_gate.evaluate_policy(strict, "w3", now=NOW)
     assert second is not None and second["retrain"]
 
