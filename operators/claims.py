@@ -74,6 +74,8 @@ class ClaimSnapshotOperator(SnapshotPickingOperator):
             force=as_bool(self.force, "force"),
         )
         if not result["granted"]:
+            # why this run lost the snapshot, readable through the REST API without the task log
+            context["ti"].xcom_push(key="skip_reason", value=str(result["reason"])[:2000])
             raise AirflowSkipException(f"{self.model}: not retraining: {result['reason']}")
         self.log.info(
             "Run claims snapshot %s of %s (%s)", result["snapshot_id"], self.model, result["reason"]

@@ -122,15 +122,15 @@ def _registry(stack: AirflowStack, snapshot_id: str) -> dict[str, Any]:
         if (v.tags or {}).get("mlops.snapshot_id") == snapshot_id
     ]
     exp = client.get_experiment_by_name(tracking.experiment_name(cfg))
-    runs = client.search_runs(
-        [exp.experiment_id], filter_string=f"tags.`mlops.snapshot_id` = '{snapshot_id}'"
-    )
-    champion = client.get_model_version_by_alias(name, "champion")
+    query = f"tags.`mlops.snapshot_id` = '{snapshot_id}'"
+    runs = client.search_runs([exp.experiment_id], filter_string=query) if exp is not None else []
+    champion_version = _alias(stack, "champion")
+    champion = client.get_model_version(name, str(champion_version)) if champion_version else None
     return {
         "versions": sorted(int(v.version) for v in versions),
         "runs": {r.info.run_id: (r.data.tags.get("mlops.kind"), r.info.status) for r in runs},
-        "champion": int(champion.version),
-        "champion_verdict": (champion.tags or {}).get("mlops.verdict"),
+        "champion": champion_version,
+        "champion_verdict": (champion.tags or {}).get("mlops.verdict") if champion else None,
         "ledger": registry.read_ledger(cfg, client),
     }
 
