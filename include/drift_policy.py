@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import takewhile
 from typing import Any
 
 from include.config import DriftSpec
@@ -54,12 +55,8 @@ def decide_retrain(
     # only verdicts against the current champion count: drift measured against a model that has
     # since been replaced says nothing about the new one (a new champion restarts persistence)
     champion = latest.get("champion_version")
-    same_champion = list(verdicts)
-    for i in range(len(verdicts) - 1, -1, -1):
-        if verdicts[i].get("champion_version") != champion:
-            same_champion = list(verdicts[i + 1 :])
-            break
-    window = same_champion[-spec.consecutive_windows :]
+    same_champion = list(takewhile(lambda v: v.get("champion_version") == champion, reversed(verdicts)))
+    window = same_champion[: spec.consecutive_windows][::-1]
     if len(window) < spec.consecutive_windows:
         return RetrainDecision(
             False,

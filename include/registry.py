@@ -215,15 +215,7 @@ def promote(
             cfg.registered_model_name, str(version), "mlops.promoted_at", entry["at"]
         )
     log.info("%s: champion v%s -> v%s (ledger #%s)", cfg.name, current, version, entry["seq"])
-    return {
-        "promoted": True,
-        "decision": "promote",
-        "champion": version,
-        "from_version": current,
-        "to_version": version,
-        "ledger_seq": entry["seq"],
-        "reasons": verdict.get("reasons", []),
-    }
+    return _promoted(verdict, version, current, entry)
 
 
 def _finish_interrupted_promotion(
@@ -268,11 +260,18 @@ def _finish_interrupted_promotion(
         log.warning(
             "%s: finished an interrupted promotion of v%s (ledger #%s)", cfg.name, version, entry["seq"]
         )
+    return _promoted(verdict, version, expected, entry)
+
+
+def _promoted(
+    verdict: dict[str, Any], version: int, from_version: int | None, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """What promote returns (to XCom) when `version` is the champion per ledger entry `entry`."""
     return {
         "promoted": True,
         "decision": "promote",
         "champion": version,
-        "from_version": expected,
+        "from_version": from_version,
         "to_version": version,
         "ledger_seq": entry["seq"],
         "reasons": verdict.get("reasons", []),

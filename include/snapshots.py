@@ -144,7 +144,11 @@ def read_manifest(root: str, snapshot_id: str, s3_client: Any | None = None) -> 
 
 def check_complete(root: str, snapshot_id: str, s3_client: Any | None = None) -> Manifest:
     """The manifest exists and the data file's sha256 equals it; else IncompleteSnapshotError."""
-    manifest = read_manifest(root, snapshot_id, s3_client)
+    return verify_data(root, read_manifest(root, snapshot_id, s3_client), s3_client)
+
+
+def verify_data(root: str, manifest: Manifest, s3_client: Any | None = None) -> Manifest:
+    """The data file the manifest names exists and hashes to the manifest's sha256."""
     store = store_for(root, s3_client)
     rel = f"{manifest.snapshot_id}/{manifest.data_file}"
     if not store.exists(rel):
@@ -257,7 +261,7 @@ def load_snapshot(
             f"snapshot {manifest.snapshot_id}: {manifest.data_file} is {size:,} bytes, over the limit "
             f"snapshots.max_bytes={cfg.snapshots.max_bytes:,} of {cfg.name}"
         )
-    manifest = check_complete(root, snapshot_id, s3_client)
+    verify_data(root, manifest, s3_client)
     if size == 0:
         raise SnapshotLoadError(f"snapshot {manifest.snapshot_id}: {manifest.data_file} is empty (0 bytes)")
     with store.local_copy(rel) as path:

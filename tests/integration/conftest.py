@@ -131,6 +131,14 @@ def http_get(url: str, timeout: float = 5, headers: dict[str, str] | None = None
         return int(exc.code), exc.read()
 
 
+def http_ok(url: str) -> bool:
+    """A readiness probe: 200 from `url`, False while the server is not up yet."""
+    try:
+        return http_get(url, timeout=3)[0] == 200
+    except OSError:
+        return False
+
+
 def tail(path: Path, lines: int = 40) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -370,13 +378,7 @@ def mlflow_server(procs: ProcessGroup, pg_databases: dict[str, str], moto_s3: S3
     proc = procs.start("mlflow", args, env)
     url = f"http://127.0.0.1:{port}"
 
-    def healthy() -> bool:
-        try:
-            return http_get(f"{url}/health", timeout=3)[0] == 200
-        except OSError:
-            return False
-
-    procs.wait_until(proc, healthy, 240, "/health")
+    procs.wait_until(proc, lambda: http_ok(f"{url}/health"), 240, "/health")
     return MlflowServer(url)
 
 
@@ -551,13 +553,8 @@ def airflow_stack(
         "api-server", [airflow, "api-server", "--host", "127.0.0.1", "--port", str(api_port), "-w", "1"], env
     )
 
-    def api_up() -> bool:
-        try:
-            return http_get(f"{api_url}/api/v2/monitor/health", timeout=3)[0] == 200
-        except OSError:
-            return False
-
-    procs.wait_until(api, api_up, 240, "/api/v2/monitor/health")
+    health = f"{api_url}/api/v2/monitor/health"
+    procs.wait_until(api, lambda: http_ok(health), 240, "/api/v2/monitor/health")
     for name in ("scheduler", "dag-processor", "triggerer"):
         procs.start(name, [airflow, name], env)
     for worker in WORKERS:
