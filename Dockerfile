@@ -4,11 +4,11 @@
 #   * every Airflow component of docker-compose.yaml (api-server, scheduler, dag-processor, triggerer,
 #     celery worker, airflow-init),
 #   * the MLflow tracking server of docker-compose.yaml (same Python environment: mlflow, psycopg2, boto3),
-#   * the KubernetesPodOperator image of `execution.mode: kubernetes` (include/config.py defaults to
+#   * the KubernetesPodOperator image of `execution.mode: kubernetes` (config/schema.py's execution.image defaults to
 #     `airflow-champion:latest`), which runs the `mlops` CLI with `cmds=["mlops", ...]`.
 #
 # The Airflow version of the base image MUST equal the apache-airflow pin in requirements.lock
-# (tests/unit/test_compose.py checks it). The "slim" variant ships only Airflow core and its
+# (tests/lint/test_compose.py checks it). The "slim" variant ships only Airflow core and its
 # preinstalled providers, so after installing requirements.lock the image holds exactly the locked
 # set that `make test` runs against, and `pip check` below can be strict.
 FROM apache/airflow:slim-3.3.2-python3.11
@@ -25,8 +25,9 @@ COPY --chown=airflow:0 requirements.lock /tmp/requirements.lock
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/requirements.lock
 
 # 2. The project. The repository layout is kept under AIRFLOW_HOME (/opt/airflow): dags/ and plugins/
-#    are Airflow's default dags and plugins folders; include/, operators/, sensors/ are installed in
-#    editable mode so that PROJECT_ROOT (include/settings.py) is /opt/airflow, as in a checkout.
+#    are Airflow's default dags and plugins folders; the package `airflow_champion` (include/, with
+#    operators/ and sensors/ mapped in) is installed in editable mode so that PROJECT_ROOT
+#    (include/airflow_champion/settings.py) is /opt/airflow, as in a checkout.
 #    --no-deps: every dependency came from the lock above. --no-build-isolation: build with the
 #    locked setuptools instead of downloading a fresh one.
 COPY --chown=airflow:0 pyproject.toml README.md ./
@@ -46,7 +47,7 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation -e . \
 #   /opt/airflow/auth   the simple auth manager's password file (written by airflow-init)
 RUN mkdir -p /opt/airflow/mlops /opt/airflow/auth /opt/airflow/logs
 
-# Recorded as lineage on every MLflow run (include/settings.py: code_version()); the image has no .git.
+# Recorded as lineage on every MLflow run (include/airflow_champion/settings.py: code_version()); the image has no .git.
 # Declared last so that a new value does not invalidate the pip layers above.
 # Build with: MLOPS_CODE_VERSION=$(git rev-parse --short=12 HEAD) docker compose build
 ARG MLOPS_CODE_VERSION=unknown

@@ -21,17 +21,20 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 demo: install
 	$(BIN)/mlops demo
 
-## make test: the whole suite (unit, Airflow, integration against local PostgreSQL/Redis/S3)
+## make test: every behaviour test (core, Airflow, integration against local PostgreSQL/Redis/S3)
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "not lint"
 
+## make test-fast: the core's unit tests that need no service and no MLflow store
 test-fast: install
-	$(BIN)/pytest -q -m "unit" -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "unit and not mlflow and not postgres and not redis and not slow"
 
+## make lint: ruff, mypy, and the structural checks of docker-compose, Dockerfile and Helm values
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy include operators sensors plugins dags
+	scripts/typecheck.sh
+	$(BIN)/pytest -q -p no:cacheprovider -m lint
 
 ## make bench: benchmarks writing JSON to bench/results/
 bench: install

@@ -1,15 +1,16 @@
 """Agreement and cost of our drift engine against Evidently 0.7's DataDriftPreset.
 
 For each scenario (none, mild, strong, categorical, concept) the reference is clean churn data
-(``include.datagen.generate_churn``, seed 101) and the current data is seed 202 with that drift, both
-``--rows`` rows. The data is written once as Parquet; every engine run is a fresh subprocess that loads
-it, imports everything, and only then measures one call:
+(``airflow_champion_demo.datagen.generate_churn``, seed 101) and the current data is seed 202 with
+that drift, both ``--rows`` rows. The data is written once as Parquet; every engine run is a fresh
+subprocess that loads it, imports everything, and only then measures one call:
 
-* ``ours``       - ``include.drift.compute_drift`` as configured: above cfg.drift.max_rows (200k) rows
+* ``ours``       - ``monitoring.engine.compute_drift`` as configured: above cfg.drift.max_rows (200k) rows
                    per side it tests a uniform sample of that size (the production hourly check)
 * ``ours_full``  - the same engine with max_rows = rows: every row, the algorithm alone
-* ``evidently``  - ``include.drift.evidently_snapshot`` (Evidently's DataDriftPreset) with max_rows =
-                   rows: every row, column types from the config, drift_share from the config
+* ``evidently``  - ``monitoring.evidently_adapter.evidently_snapshot`` (Evidently's DataDriftPreset)
+                   with max_rows = rows: every row, column types from the config, drift_share from
+                   the config
 
 Cost of one call: wall seconds, CPU seconds, and the peak resident memory of the worker process during
 the call (the kernel's high-water mark VmHWM, reset just before the call via /proc/self/clear_refs, so
@@ -60,7 +61,7 @@ MB = 2**20
 
 
 def generate(rows: int, seed: int, drift: str) -> pd.DataFrame:
-    from include.datagen import generate_churn
+    from airflow_champion_demo.datagen import generate_churn
 
     df = generate_churn(rows, seed, drift=drift)
     if len(df) != rows:
@@ -157,7 +158,7 @@ def _run_engine(
     engine: str, cfg: Any, ref: pd.DataFrame, cur: pd.DataFrame, ref_scores: Any, cur_scores: Any
 ) -> tuple[dict[str, Any], Any]:
     """The measured call: the whole engine from frames to a parsed verdict; (result, snapshot or None)."""
-    from include.drift import compute_drift, evidently_snapshot
+    from airflow_champion.drift import compute_drift, evidently_snapshot
 
     rows = max(len(ref), len(cur))
     if engine == "evidently":
@@ -192,8 +193,8 @@ def _evidently_dataset_test(snapshot: Any) -> dict[str, Any] | None:
 
 def worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str, Any]:
     """One engine on one scenario, in a fresh process; returns its verdicts and its cost."""
-    import include.drift  # noqa: F401
-    from include.config import load_config
+    import airflow_champion.monitoring.engine  # noqa: F401
+    from airflow_champion.config import load_config
 
     cfg = load_config("churn")
     if engine == "evidently":  # imports outside the measured region
@@ -341,7 +342,7 @@ def check_full_rows(engine: str, used: dict[str, int], rows: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=100_000, help="rows of reference and of current")
-    p.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "drift.json")
+    p.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "engine.json")
     p.add_argument("--scenarios", default=",".join(SCENARIOS))
     p.add_argument("--engines", default=",".join(ENGINES))
     p.add_argument("--tracemalloc", action="store_true", help="also run every engine under tracemalloc")
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         args.result.write_text(json.dumps(res))
         return 0
 
-    from include.config import load_config
+    from airflow_champion.config import load_config
 
     cfg = load_config("churn")
     features: list[str] = list(cfg.data.feature_names)
@@ -439,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": args.rows,
         "columns_in_data": columns,
         "features_compared": features,
-        "generator": "include.datagen.generate_churn(rows, seed, drift=scenario)",
+        "generator": "airflow_champion_demo.datagen.generate_churn(rows, seed, drift=scenario)",
         "seeds": {"reference": SEED_REF, "current": SEED_CUR},
         "config": {"model": cfg.name, "drift": cfg.drift.model_dump()},
         "engines": {

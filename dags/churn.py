@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from operators.dag_factory import build_dags
+from airflow_champion.operators.dag_factory import build_dags
 
 globals().update(build_dags("churn"))

@@ -1,1 +1,1 @@
-"""Thin Airflow operators over the core library in include/."""
+"""Thin Airflow operators over the core library (installed as `airflow_champion.operators`)."""

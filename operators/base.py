@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
-
-from include.errors import MlopsError, ValidationFailedError
-from include.locks import LockTimeout
-from operators.links import ReportLink, report_url
+from airflow_champion.errors import MlopsError, ValidationFailedError
+from airflow_champion.operators.links import ReportLink, report_url
+from airflow_champion.registry.locks import LockTimeout
+from airflow_champion.sensors.connections import model_credentials
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+    from airflow_champion.config import ModelConfig
 
 
 class GateFailed(AirflowFailException):
@@ -79,7 +81,7 @@ def actor(context: Context) -> str:
 class MlopsOperator(BaseOperator):
     """Base for the gates: holds the model name and maps core errors onto Airflow's failure modes.
 
-    :param model: name of the model config in include/configs/ (templated)
+    :param model: name of the model config in the config folder (templated)
     """
 
     template_fields: tuple[str, ...] = ("model",)
@@ -89,11 +91,19 @@ class MlopsOperator(BaseOperator):
         super().__init__(**kwargs)
         self.model = model
 
+    @cached_property
+    def cfg(self) -> ModelConfig:
+        """The model's config, loaded once per task try in execute() (never in __init__ or at parse)."""
+        from airflow_champion.pipeline import steps
+
+        return steps.config(self.model)
+
     def execute(self, context: Context) -> Any:
         for link in self.operator_extra_links:
             getattr(type(link), "persist")(context, None)  # noqa: B009 - our links only
         try:
-            return self.run(context)
+            with model_credentials(self.cfg):  # S3 with the model's Airflow connection
+                return self.run(context)
         except LockTimeout:
             raise  # transient: another run holds the registry lock; Airflow retries with back-off
         except MlopsError as exc:

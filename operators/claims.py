@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowSkipException
-
-from operators.base import MlopsOperator, as_bool, trigger_reason
+from airflow_champion.operators.base import MlopsOperator, as_bool, trigger_reason
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -62,12 +61,12 @@ class ClaimSnapshotOperator(SnapshotPickingOperator):
     """
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps
+        from airflow_champion.pipeline import steps
 
         requested = self.requested_snapshot(context)
         reason = trigger_reason(context, requested)
         result = steps.claim(
-            self.model,
+            self.cfg,
             requested,
             run_id=str(context["run_id"]),
             reason=reason,
@@ -99,13 +98,13 @@ class ReleaseClaimOperator(MlopsOperator):
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> bool:
-        from include import steps
+        from airflow_champion.pipeline import steps
 
         sid = str(self.snapshot_id or "").strip()
         if sid in {"", "None"}:
             self.log.info("No snapshot was claimed by this run; nothing to release")
             return False
-        released = steps.release_claim(self.model, sid, str(context["run_id"]), "a gate failed; see the run")
+        released = steps.release_claim(self.cfg, sid, str(context["run_id"]), "a gate failed; see the run")
         self.log.info(
             "Claim on snapshot %s %s", sid, "released" if released else "kept (decided, or not ours)"
         )

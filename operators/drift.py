@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowSkipException
-
-from operators.base import as_bool, run_lineage
-from operators.claims import SnapshotPickingOperator
-from operators.links import MlflowRunLink, ReportLink, report_url
+from airflow_champion.operators.base import as_bool, run_lineage
+from airflow_champion.operators.claims import SnapshotPickingOperator
+from airflow_champion.operators.links import MlflowRunLink, ReportLink, report_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -28,14 +27,15 @@ class DriftMonitorOperator(SnapshotPickingOperator):
     ui_color = "#fde8e8"
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import drift_monitor
+        from airflow_champion.monitoring.monitor import NoChampionError
+        from airflow_champion.pipeline import steps
 
         requested = self.requested_snapshot(context)
         try:
-            verdict = drift_monitor.monitor(
-                self.model, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")
+            verdict = steps.drift(
+                self.cfg, requested, lineage=run_lineage(context), force=as_bool(self.force, "force")
             )
-        except drift_monitor.NoChampionError as exc:
+        except NoChampionError as exc:
             raise AirflowSkipException(f"{self.model}: no drift check: {exc}") from exc
         MlflowRunLink.persist(context, verdict.get("run_url"))
         ReportLink.persist(context, report_url(verdict.get("report_uri")))

@@ -1,11 +1,18 @@
-"""The four gates of a retraining run and the rollback, each a thin call into include.steps."""
+"""The four gates of a retraining run and the rollback, each a thin call into pipeline.steps."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from operators.base import GateFailed, MlopsOperator, actor, as_bool, as_optional_int, run_lineage
-from operators.links import MlflowRunLink, ModelVersionLink, ReportLink, report_url
+from airflow_champion.operators.base import (
+    GateFailed,
+    MlopsOperator,
+    actor,
+    as_bool,
+    as_optional_int,
+    run_lineage,
+)
+from airflow_champion.operators.links import MlflowRunLink, ModelVersionLink, ReportLink, report_url
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -26,9 +33,9 @@ class ValidateSnapshotOperator(MlopsOperator):
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps
+        from airflow_champion.pipeline import steps
 
-        result = steps.validate(self.model, str(self.snapshot_id or "latest"))
+        result = steps.validate(self.cfg, str(self.snapshot_id or "latest"))
         ReportLink.persist(context, report_url(result.get("report_uri")))
         self.log.info("Snapshot %s passed validation (%s rows)", result["snapshot_id"], result["rows"])
         return result
@@ -54,10 +61,10 @@ class TrainModelOperator(MlopsOperator):
         self.force = force
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps
+        from airflow_champion.pipeline import steps
 
         result = steps.train(
-            self.model,
+            self.cfg,
             str(self.snapshot_id),
             expected_sha256=str(self.expected_sha256) if self.expected_sha256 else None,
             force=as_bool(self.force, "force"),
@@ -87,17 +94,14 @@ class EvaluateChallengerOperator(MlopsOperator):
         self.challenger_version = challenger_version
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps, tracking
+        from airflow_champion.pipeline import steps
+        from airflow_champion.registry import tracking
 
         version = as_optional_int(self.challenger_version, "challenger_version")
         if version is None:
             raise GateFailed("challenger_version is required")
-        verdict = steps.evaluate(self.model, str(self.snapshot_id), version)
-        if verdict.get("eval_run_id"):
-            from include.config import load_config
-
-            exp_id = tracking.ensure_experiment(load_config(self.model))
-            MlflowRunLink.persist(context, tracking.run_url(exp_id, verdict["eval_run_id"]))
+        verdict = steps.evaluate(self.cfg, str(self.snapshot_id), version)
+        MlflowRunLink.persist(context, verdict.get("eval_run_url"))
         ModelVersionLink.persist(context, tracking.model_version_url(self.model, version))
         ReportLink.persist(context, report_url(verdict.get("report_uri")))
         self.log.info("Verdict for %s v%s: %s", self.model, version, verdict["decision"])
@@ -123,28 +127,24 @@ class PromoteModelOperator(MlopsOperator):
         self.verdict = verdict
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps, tracking
+        from airflow_champion.pipeline import steps
+        from airflow_champion.registry import tracking
 
         if not isinstance(self.verdict, dict):
             raise GateFailed(f"verdict must be a mapping, got {type(self.verdict).__name__}")
-        result = steps.promote(self.model, self.verdict, actor=actor(context), context=run_lineage(context))
-        self._finish_claim(context, result)
+        result = steps.promote(
+            self.cfg,
+            self.verdict,
+            actor=actor(context),
+            context=run_lineage(context),
+            run_id=str(context["run_id"]),
+        )
         if result.get("promoted"):
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
             self.log.info("Promoted %s v%s to champion", self.model, result["to_version"])
         else:
             self.log.info("Challenger %s rejected; champion unchanged", self.model)
         return result
-
-    def _finish_claim(self, context: Context, result: dict[str, Any]) -> None:
-        """The run decided: later triggers for this snapshot are refused (once per snapshot)."""
-        from include import claims, steps
-
-        sid = self.verdict.get("snapshot_id") if isinstance(self.verdict, dict) else None
-        if sid and not steps.finish_claim(
-            self.model, str(sid), str(context["run_id"]), claims.outcome(result)
-        ):
-            self.log.warning("Snapshot %s was not claimed by this run (started outside the claim gate?)", sid)
 
 
 class RollbackModelOperator(MlopsOperator):
@@ -170,10 +170,11 @@ class RollbackModelOperator(MlopsOperator):
         self.expected_champion = expected_champion
 
     def run(self, context: Context) -> dict[str, Any]:
-        from include import steps, tracking
+        from airflow_champion.pipeline import steps
+        from airflow_champion.registry import tracking
 
         result = steps.rollback(
-            self.model,
+            self.cfg,
             to_version=as_optional_int(self.to_version, "to_version"),
             reason=str(self.reason),
             actor=actor(context),

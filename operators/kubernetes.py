@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from include.config import ModelConfig
+    from airflow_champion.config import ModelConfig
 
 XCOM_RETURN = "/airflow/xcom/return.json"
 POD_STEPS = ("validate", "train", "evaluate", "drift")
@@ -41,7 +41,7 @@ def pod_command(step: str, model: str, args: list[str]) -> tuple[list[str], list
 
 def pod_env(cfg: ModelConfig) -> dict[str, str]:
     """Env of the pod: the config's `execution.env` plus the code version the image was built from."""
-    from include import settings
+    from airflow_champion import settings
 
     return {"MLOPS_CODE_VERSION": settings.code_version(), **cfg.execution.env}
 
@@ -49,9 +49,8 @@ def pod_env(cfg: ModelConfig) -> dict[str, str]:
 def pod_task(cfg: ModelConfig, step: str, *, task_id: str, args: list[str], **kwargs: Any) -> Any:
     """A pod running `mlops <step> <model> <args>` per the model's execution config; a gate's refusal
     (exit code 3) fails the task without retries."""
+    from airflow_champion.operators.kubernetes_pod import GatePodOperator
     from kubernetes.client import models as k8s
-
-    from operators.kubernetes_pod import GatePodOperator
 
     ex = cfg.execution
     cmds, arguments = pod_command(step, cfg.name, args)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
-
-from include.cli import EXIT_GATE
-from operators.base import GateFailed
+from airflow_champion.operators.base import GateFailed
+from airflow_champion.pipeline.cli import EXIT_GATE
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

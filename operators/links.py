@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from airflow.sdk import BaseOperatorLink
 
@@ -53,9 +53,6 @@ class ReportLink(_XComUrlLink):
 
     name = "Report"
     key = "mlops_link_report"
-
-
-ALL_LINKS: tuple[Any, ...] = (MlflowRunLink(), ModelVersionLink(), ReportLink())
 
 
 def report_url(uri: str | None) -> str | None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
-
-from operators.links import MlflowRunLink, ModelVersionLink, ReportLink
+from airflow_champion.operators.links import MlflowRunLink, ModelVersionLink, ReportLink
 
 
 class MlopsPlugin(AirflowPlugin):

@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from include import datagen  # noqa: E402
-from include.config import ModelConfig, check_estimator_importable, load_config  # noqa: E402
+from airflow_champion.config import ModelConfig, check_estimator_importable, load_config  # noqa: E402
+from airflow_champion_demo import datagen  # noqa: E402
 
 
 def pipeline(cfg: ModelConfig) -> Any:

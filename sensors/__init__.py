@@ -1,1 +1,1 @@
-"""Deferrable sensors and their triggers (importable from outside dags/)."""
+"""Deferrable sensors, their triggers and the S3 connection glue (installed as `airflow_champion.sensors`)."""

@@ -7,10 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator
 
-from sensors.triggers import s3_client_for
-
 if TYPE_CHECKING:
-    from include.config import ModelConfig
+    from airflow_champion.config import ModelConfig
 
 
 class ModelSensor(BaseSensorOperator):
@@ -35,9 +33,9 @@ class ModelSensor(BaseSensorOperator):
     @cached_property
     def cfg(self) -> ModelConfig:
         """Loaded once per task try (at execute time, never at DAG parse)."""
-        from include.config import load_config
+        from airflow_champion.pipeline import steps
 
-        return load_config(self.model)
+        return steps.config(self.model)
 
     @property
     def aws_conn_id(self) -> str:
@@ -46,6 +44,3 @@ class ModelSensor(BaseSensorOperator):
     @property
     def poll_seconds(self) -> float:
         return self.cfg.snapshots.poll_seconds
-
-    def s3_client(self) -> Any | None:
-        return s3_client_for(self.cfg.snapshot_root(), self.aws_conn_id)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.exceptions import AirflowSkipException
-
-from sensors.base import ModelSensor
-from sensors.triggers import DriftVerdictTrigger, check_drift
+from airflow_champion.sensors.base import ModelSensor
+from airflow_champion.sensors.connections import model_credentials
+from airflow_champion.sensors.triggers import DriftVerdictTrigger, check_drift
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class DriftSensor(ModelSensor):
     """Wait for a drift verdict that crosses the model's drift policy, then hand over a retrain request.
 
-    The policy (include/drift_policy.py) applies the share of drifted features and effect size, the
+    The policy (airflow_champion.monitoring.policy) applies the share of drifted features and effect size, the
     persistence over `consecutive_windows`, the cooldown, and once-per-snapshot. When it says retrain,
     the sensor writes the once-per-snapshot drift marker (atomic) and returns
     `{"snapshot_id", "reason", ...}` for the retrain trigger. When a specific snapshot's verdict is
@@ -66,7 +66,8 @@ class DriftSensor(ModelSensor):
         return self._accept(context, event)
 
     def _accept(self, context: Context, decision: dict[str, Any]) -> dict[str, Any]:
-        from include import drift_gate
+        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline.reasons import safe_reason
 
         sid = decision.get("snapshot_id")
         if not decision.get("retrain"):
@@ -74,17 +75,12 @@ class DriftSensor(ModelSensor):
                 f"{self.model}: no retrain for snapshot {sid}: {decision.get('reason')}"
             )
         by = f"{context['dag'].dag_id}/{context['run_id']}"
-        if not drift_gate.record_drift_retrain(self.cfg, decision, by, self.s3_client()):
+        with model_credentials(self.cfg):
+            started = steps.record_drift_retrain(self.cfg, decision, by)
+        if not started:
             raise AirflowSkipException(
                 f"{self.model}: a drift retrain for snapshot {sid} was already started"
             )
         reason = str(decision.get("reason") or "drift")
         self.log.info("Drift policy crossed for %s: %s", self.model, reason)
-        return {**decision, "conf": {"snapshot_id": sid, "force": False, "reason": _safe_reason(reason)}}
-
-
-def _safe_reason(reason: str) -> str:
-    """The retrain DAG's `reason` param only accepts a safe character set (no Jinja, no quotes games)."""
-    import re
-
-    return re.sub(r"[^A-Za-z0-9 _.,:;()/@+#'-]", " ", reason)[:200]
+        return {**decision, "conf": {"snapshot_id": sid, "force": False, "reason": safe_reason(reason)}}

@@ -6,9 +6,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import PokeReturnValue
-
-from sensors.base import ModelSensor
-from sensors.triggers import NewSnapshotTrigger, scan_new_snapshots
+from airflow_champion.sensors.base import ModelSensor
+from airflow_champion.sensors.triggers import NewSnapshotTrigger, announce, scan_new_snapshots
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -64,10 +63,8 @@ class NewSnapshotSensor(ModelSensor):
         return PokeReturnValue(is_done=False)
 
     def _announce(self, context: Context, event: dict[str, Any]) -> bool:
-        from include import claims
-
         by = f"sensor:{context['dag'].dag_id}/{context['run_id']}"
-        return claims.announce(self.cfg, str(event["snapshot_id"]), by, self.s3_client())
+        return announce(self.model, str(event["snapshot_id"]), by, self.aws_conn_id)
 
     def _publish(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         payload: dict[str, Any] = {

@@ -3,7 +3,8 @@
 They live outside dags/ so that the triggerer can import them. Everything they need to rebuild
 themselves is in `serialize()` (plain JSON types), so they survive a triggerer restart: the new
 triggerer re-creates them from the metadata DB and carries on polling; all state that matters
-(announced, claimed, quarantined, verdicts) is in storage, none in the trigger object.
+(announced, claimed, quarantined, verdicts) is in storage, none in the trigger object. S3 is reached
+with the kwargs' `aws_conn_id` (sensors.connections), the same source the tasks use.
 
 Storage calls are blocking (boto3, files), so they run in a thread (`asyncio.to_thread`).
 """
@@ -11,6 +12,7 @@ Storage calls are blocking (boto3, files), so they run in a thread (`asyncio.to_
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -20,29 +22,36 @@ from airflow.triggers.base import BaseEventTrigger, BaseTrigger, TriggerEvent
 log = logging.getLogger(__name__)
 
 
-def s3_client_for(root: str, aws_conn_id: str | None) -> Any | None:
-    """S3 client from the amazon provider's hook (credentials and endpoint from the Airflow connection)."""
-    if not root.startswith("s3://") or not aws_conn_id:
-        return None
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    return S3Hook(aws_conn_id=aws_conn_id).get_conn()
-
-
 def scan_new_snapshots(
     model: str, aws_conn_id: str | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Snapshots ready to be announced (as event payloads) and why the others are skipped."""
-    from include import claims
-    from include.config import load_config
+    from airflow_champion.pipeline import steps
+    from airflow_champion.sensors.connections import root_credentials
 
-    cfg = load_config(model)
-    client = s3_client_for(cfg.snapshot_root(), aws_conn_id)
-    ready, skipped = claims.find_new_snapshots(cfg, client)
-    payloads = [
-        {"model": model, "snapshot_id": m.snapshot_id, "sha256": m.sha256, "rows": m.rows} for m in ready
-    ]
-    return payloads, skipped
+    cfg = steps.config(model)
+    with root_credentials(cfg.snapshot_root(), aws_conn_id):
+        return steps.new_snapshots(cfg)
+
+
+def announce(model: str, snapshot_id: str, by: str, aws_conn_id: str | None = None) -> bool:
+    """Announce a snapshot (atomic create-if-absent); only the first caller gets True."""
+    from airflow_champion.pipeline import steps
+    from airflow_champion.sensors.connections import root_credentials
+
+    cfg = steps.config(model)
+    with root_credentials(cfg.snapshot_root(), aws_conn_id):
+        return steps.announce(cfg, snapshot_id, by)
+
+
+def check_drift(model: str, snapshot_id: str | None, aws_conn_id: str | None = None) -> dict[str, Any] | None:
+    """The drift policy's decision, or None while the awaited verdict does not exist yet."""
+    from airflow_champion.pipeline import steps
+    from airflow_champion.sensors.connections import root_credentials
+
+    cfg = steps.config(model)
+    with root_credentials(cfg.snapshot_root(), aws_conn_id):
+        return steps.drift_decision(cfg, snapshot_id)
 
 
 class _SkipLog:
@@ -58,19 +67,19 @@ class _SkipLog:
                 log.warning("%s: snapshot %s is not picked up: %s", model, sid, why)
 
 
-class _FieldsSerialized:
-    """serialize() = (classpath, the constructor kwargs named in `fields`): all a triggerer needs."""
+class _KwargsSerialized:
+    """serialize() = (classpath, every constructor kwarg): exactly what the triggerer rebuilds from.
 
-    fields: tuple[str, ...] = ()
+    The kwargs are read from the signature of `__init__`, each from the attribute of the same name, so
+    a new argument cannot be forgotten in serialize() (the conformance suite checks the round trip).
+    """
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {name: getattr(self, name) for name in self.fields},
-        )
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return f"{type(self).__module__}.{type(self).__qualname__}", {n: getattr(self, n) for n in names}
 
 
-class NewSnapshotTrigger(_FieldsSerialized, BaseEventTrigger):
+class NewSnapshotTrigger(_KwargsSerialized, BaseEventTrigger):
     """Fires when a model has a complete snapshot that nobody announced, claimed or quarantined.
 
     mode="sensor": fires once with the oldest such snapshot and stops (a deferred sensor resumes, and
@@ -78,8 +87,6 @@ class NewSnapshotTrigger(_FieldsSerialized, BaseEventTrigger):
     exactly once (an atomic create-if-absent marker next to the snapshot) and fires one event per
     snapshot, which the scheduler turns into an asset event carrying the snapshot id.
     """
-
-    fields = ("model", "mode", "poll_seconds", "aws_conn_id")
 
     def __init__(
         self,
@@ -106,38 +113,20 @@ class NewSnapshotTrigger(_FieldsSerialized, BaseEventTrigger):
                 if self.mode == "sensor":
                     yield TriggerEvent({**payload, "status": "new_snapshot"})
                     return
-                if await asyncio.to_thread(_announce, self.model, payload["snapshot_id"], self.aws_conn_id):
-                    log.info("%s: announcing new snapshot %s", self.model, payload["snapshot_id"])
+                sid = payload["snapshot_id"]
+                if await asyncio.to_thread(announce, self.model, sid, "asset-watcher", self.aws_conn_id):
+                    log.info("%s: announcing new snapshot %s", self.model, sid)
                     yield TriggerEvent({**payload, "status": "new_snapshot", "announced_by": "asset-watcher"})
             await asyncio.sleep(self.poll_seconds)
 
 
-def _announce(model: str, snapshot_id: str, aws_conn_id: str | None) -> bool:
-    from include import claims
-    from include.config import load_config
-
-    cfg = load_config(model)
-    return claims.announce(cfg, snapshot_id, "asset-watcher", s3_client_for(cfg.snapshot_root(), aws_conn_id))
-
-
-def check_drift(model: str, snapshot_id: str | None, aws_conn_id: str | None = None) -> dict[str, Any] | None:
-    """The drift policy's decision, or None while the awaited verdict does not exist yet."""
-    from include import drift_gate
-    from include.config import load_config
-
-    cfg = load_config(model)
-    return drift_gate.evaluate_policy(cfg, snapshot_id, s3_client_for(cfg.snapshot_root(), aws_conn_id))
-
-
-class DriftVerdictTrigger(_FieldsSerialized, BaseTrigger):
+class DriftVerdictTrigger(_KwargsSerialized, BaseTrigger):
     """Waits for a drift verdict and fires with the drift policy's decision (retrain or not, and why).
 
     With `snapshot_id`, it waits for that snapshot's verdict (written by the drift monitor, possibly in
     a pod) and then always fires, so the sensor can say "no retrain, because ...". Without it, it waits
     until the newest verdict crosses the policy (persistence, cooldown, once per snapshot).
     """
-
-    fields = ("model", "snapshot_id", "poll_seconds", "aws_conn_id")
 
     def __init__(
         self,
@@ -162,4 +151,4 @@ class DriftVerdictTrigger(_FieldsSerialized, BaseTrigger):
             await asyncio.sleep(self.poll_seconds)
 
 
-__all__ = ["DriftVerdictTrigger", "NewSnapshotTrigger", "check_drift", "s3_client_for", "scan_new_snapshots"]
+__all__ = ["DriftVerdictTrigger", "NewSnapshotTrigger", "announce", "check_drift", "scan_new_snapshots"]

@@ -1,4 +1,5 @@
-"""Shared fixtures. Every test must carry one of the markers unit / airflow / integration."""
+"""Shared fixtures. Every test must carry one of the markers unit / airflow / integration / lint (how it
+runs), plus the markers of what it needs (mlflow, postgres, redis, s3, browser) and `slow`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-REQUIRED_MARKERS = {"unit", "airflow", "integration"}
+REQUIRED_MARKERS = {"unit", "airflow", "integration", "lint"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,7 +43,7 @@ def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for var in ISOLATED_VARS:
         mp.delenv(var, raising=False)
     try:
-        from include import tracking
+        from airflow_champion.registry import tracking
 
         tracking.client().search_registered_models()
     finally:
@@ -66,13 +67,13 @@ def mlops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlflow_db_templa
 
 @pytest.fixture
 def churn_cfg():  # type: ignore[no-untyped-def]
-    from include.config import load_config
+    from airflow_champion.config import load_config
 
     return load_config("churn")
 
 
 @pytest.fixture
 def bc_cfg():  # type: ignore[no-untyped-def]
-    from include.config import load_config
+    from airflow_champion.config import load_config
 
     return load_config("breast_cancer")

@@ -43,6 +43,17 @@ from tests.conftest import require_service
 from tests.integration.faults import FaultyLink
 
 REPO = Path(__file__).resolve().parents[2]
+STACK_MARKS = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.s3,
+    pytest.mark.mlflow,
+    pytest.mark.slow,
+]
+"""What a test on the real stack needs (PostgreSQL, Redis, an S3 server, an MLflow server)."""
+RACES_REDIS_DB = 11
+"""The Redis logical database of test_races.py's lock; the stack never picks it."""
 BIN = Path(sys.executable).parent
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -284,7 +295,7 @@ def redis_dbs() -> Iterator[dict[str, int]]:
     require_service(ok, reason)
     import redis
 
-    candidates = list(range(1, 16))
+    candidates = [n for n in range(1, 16) if n != RACES_REDIS_DB]  # test_races owns that one
     secrets.SystemRandom().shuffle(candidates)
     chosen: list[int] = []
     for n in candidates:

@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ARTIFACT_BUCKET, REPO, WORKERS, AirflowStack, tail
+from tests.integration.conftest import ARTIFACT_BUCKET, REPO, STACK_MARKS, WORKERS, AirflowStack, tail
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = STACK_MARKS
+
 
 DAG_ID = "churn_retrain"
 SNAPSHOT_START = dt.date(2026, 11, 2)
@@ -97,8 +98,8 @@ def run_retrain(stack: AirflowStack, *, rows: int = ROWS, seed: int = 1) -> dict
     """Land one churn snapshot and retrain on it through the REST API; the finished run, with the task
     instances (`task_instances`, by task id) and the runs the scheduler made on unpausing
     (`scheduler_runs_on_unpause`). Shared with the other tests of the stack."""
-    from include import datagen
-    from include.config import load_config
+    from airflow_champion.config import load_config
+    from airflow_champion_demo import datagen
 
     _wait_for_dag(stack, DAG_ID)
     status, body = stack.api("PATCH", f"/dags/{DAG_ID}", {"is_paused": False})
@@ -132,9 +133,8 @@ def run_retrain(stack: AirflowStack, *, rows: int = ROWS, seed: int = 1) -> dict
 
 
 def test_churn_retrain_through_scheduler_and_celery_workers(airflow_stack: AirflowStack) -> None:
+    from airflow_champion.config import load_config
     from mlflow.tracking import MlflowClient
-
-    from include.config import load_config
 
     test_started = time.monotonic()
     stack = airflow_stack

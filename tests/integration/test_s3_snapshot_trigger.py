@@ -8,75 +8,44 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.integration
+from tests.integration.s3_server import aws_connection, boto_client, moto_s3, write_config
+
+pytestmark = [pytest.mark.integration, pytest.mark.s3]
 
 BUCKET = "mlops-snapshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Any]:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    # moto keeps its backends per process: start every test from an empty S3
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "MLOPS_HOME": str(tmp_path),
-        "AIRFLOW_CONN_AWS_MOTO": json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"endpoint_url": endpoint, "region_name": "us-east-1"},
-            }
-        ),
-    }.items():
-        monkeypatch.setenv(key, value)
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    try:
+def s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Any]:
+    """An S3 client of a fresh server; the churn config's snapshots live in its bucket."""
+    with moto_s3() as endpoint:
+        write_config(tmp_path / "configs", "churn", root=f"s3://{BUCKET}/churn", aws_conn_id="aws_moto")
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "MLOPS_HOME": str(tmp_path),
+            "MLOPS_CONFIG_DIR": str(tmp_path / "configs"),
+            "AIRFLOW_CONN_AWS_MOTO": aws_connection(endpoint, "testing", "testing"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        client = boto_client(endpoint)
+        client.create_bucket(Bucket=BUCKET)
         yield client
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def s3_cfg(s3: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The churn config with its snapshots on S3, as the triggerer would load it."""
-    from include import config
+def s3_cfg(s3: Any) -> Any:
+    from airflow_champion.config import load_config
 
-    base = config.load_config("churn")
-    cfg = base.model_copy(
-        update={
-            "snapshots": base.snapshots.model_copy(
-                update={"root": f"s3://{BUCKET}/churn", "aws_conn_id": "aws_moto"}
-            )
-        }
-    )
-    monkeypatch.setattr(config, "load_config", lambda _name: cfg)
-    return cfg
+    return load_config("churn")
 
 
 def _frame() -> pd.DataFrame:
@@ -84,11 +53,12 @@ def _frame() -> pd.DataFrame:
 
 
 def test_s3_trigger_finds_complete_snapshots_through_the_s3_hook(s3: Any, s3_cfg: Any) -> None:
-    from include import snapshots
-    from sensors.triggers import NewSnapshotTrigger, scan_new_snapshots
+    from airflow_champion.data import credentials, snapshots
+    from airflow_champion.sensors.triggers import NewSnapshotTrigger, scan_new_snapshots
 
     root = s3_cfg.snapshot_root()
-    complete = snapshots.write_snapshot(root, "2026-11-02", _frame(), s3_client=s3)
+    with credentials.s3_client_source(lambda: s3):
+        complete = snapshots.write_snapshot(root, "2026-11-02", _frame())
     s3.put_object(Bucket=BUCKET, Key="churn/2026-11-09/data.parquet", Body=b"uploading...")  # no manifest
 
     ready, skipped = scan_new_snapshots("churn", "aws_moto")
@@ -112,12 +82,13 @@ def test_s3_trigger_finds_complete_snapshots_through_the_s3_hook(s3: Any, s3_cfg
 
 
 def test_s3_claims_are_atomic_conditional_puts(s3: Any, s3_cfg: Any) -> None:
-    from include import claims, snapshots
+    from airflow_champion.data import claims, credentials, snapshots
 
-    snapshots.write_snapshot(s3_cfg.snapshot_root(), "2026-11-02", _frame(), s3_client=s3)
-    first = claims.claim_retrain(s3_cfg, "2026-11-02", run_id="r1", reason="event", s3_client=s3)
-    second = claims.claim_retrain(s3_cfg, "2026-11-02", run_id="r2", reason="cron", s3_client=s3)
-    assert first.granted and not second.granted
-    assert "being retrained by run r1" in second.reason
-    assert claims.announce(s3_cfg, "2026-11-02", "a", s3_client=s3)
-    assert not claims.announce(s3_cfg, "2026-11-02", "b", s3_client=s3)
+    with credentials.s3_client_source(lambda: s3):
+        snapshots.write_snapshot(s3_cfg.snapshot_root(), "2026-11-02", _frame())
+        first = claims.claim_retrain(s3_cfg, "2026-11-02", run_id="r1", reason="event")
+        second = claims.claim_retrain(s3_cfg, "2026-11-02", run_id="r2", reason="cron")
+        assert first.granted and not second.granted
+        assert "being retrained by run r1" in second.reason
+        assert claims.announce(s3_cfg, "2026-11-02", "a")
+        assert not claims.announce(s3_cfg, "2026-11-02", "b")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import REPO, WORKERS, AirflowStack
+from tests.integration.conftest import REPO, STACK_MARKS, WORKERS, AirflowStack
 from tests.integration.test_celery_stack_retrain import (
     DAG_ID,
     _settle_scheduled_runs,
@@ -23,7 +23,8 @@ from tests.integration.test_celery_stack_retrain import (
     _wait_for_run,
 )
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = STACK_MARKS
+
 
 POLL = 0.5
 RESULTS = REPO / "test-artifacts" / "stack_faults.json"
@@ -56,8 +57,8 @@ def _ready(stack: AirflowStack) -> None:
 
 
 def _land(stack: AirflowStack, day: dt.date, **gen: Any) -> str:
-    from include import datagen
-    from include.config import load_config
+    from airflow_champion.config import load_config
+    from airflow_champion_demo import datagen
 
     with pytest.MonkeyPatch.context() as mp:
         stack.snapshot_env(mp)
@@ -110,8 +111,9 @@ def _client(stack: AirflowStack) -> Any:
 
 def _registry(stack: AirflowStack, snapshot_id: str) -> dict[str, Any]:
     """What the MLflow server (not through the link) holds about one snapshot and the champion."""
-    from include import registry, tracking
-    from include.config import load_config
+    from airflow_champion import registry
+    from airflow_champion.config import load_config
+    from airflow_champion.registry import tracking
 
     cfg = load_config("churn")
     client = _client(stack)

@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
-
-from tests.integration.conftest import AirflowStack
+from tests.integration.conftest import STACK_MARKS, AirflowStack
 from tests.integration.test_celery_stack_retrain import DAG_ID, _task_logs, _wait_for_run
 from tests.integration.test_stack_faults import _land, _ready, _registry, _ti
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = STACK_MARKS
 
 
 def _xcom(stack: AirflowStack, run_id: str, task: str, key: str) -> Any:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import ARTIFACT_BUCKET, SNAPSHOT_BUCKET, AirflowStack
+from tests.integration.conftest import ARTIFACT_BUCKET, SNAPSHOT_BUCKET, STACK_MARKS, AirflowStack
 from tests.integration.test_celery_stack_retrain import _wait_for_dag
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = STACK_MARKS
+
 
 HOSTILE = [
     ("churn_retrain", {"snapshot_id": "../../etc/passwd"}),

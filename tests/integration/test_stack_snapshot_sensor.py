@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import SNAPSHOT_BUCKET, AirflowStack
+from tests.integration.conftest import SNAPSHOT_BUCKET, STACK_MARKS, AirflowStack
 from tests.integration.test_celery_stack_retrain import DAG_ID, _settle_scheduled_runs, _wait_for_dag
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = STACK_MARKS
+
 
 WATCH_DAG = "churn_snapshot_watch"
 SNAPSHOT = dt.date(2026, 11, 16)
@@ -30,8 +31,8 @@ def _runs(stack: AirflowStack, dag_id: str) -> list[dict[str, Any]]:
 def test_snapshot_dropped_in_s3_starts_a_retrain_through_sensor_and_asset_event(
     airflow_stack: AirflowStack,
 ) -> None:
-    from include import datagen
-    from include.config import load_config
+    from airflow_champion.config import load_config
+    from airflow_champion_demo import datagen
 
     stack = airflow_stack
     for dag_id in (DAG_ID, WATCH_DAG):

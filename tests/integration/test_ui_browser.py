@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import require_service
-from tests.integration.conftest import REPO, AirflowStack
+from tests.integration.conftest import REPO, STACK_MARKS, AirflowStack
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [*STACK_MARKS, pytest.mark.browser]
+
 
 ARTIFACTS = REPO / "test-artifacts"
 DAG_ID = "churn_retrain"

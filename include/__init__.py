@@ -1,1 +1,0 @@
-"""Core library: pure Python, no Airflow import. Used by operators, the CLI and pods alike."""

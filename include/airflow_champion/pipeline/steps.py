@@ -1,0 +1,286 @@
+"""The pipeline's steps: the one facade every Airflow task, sensor, CLI command and pod calls.
+
+Each takes a model name (or a loaded config) and plain values, and returns a small JSON-safe dict
+(what goes to XCom); a gate that refuses raises a named MlopsError. Retraining is claim -> validate ->
+train -> evaluate -> promote (pipeline.chain runs it in one process, the DAG as tasks); drift is
+drift -> drift_decision -> record_drift_retrain; new snapshots are found and announced here too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow_champion.config import ModelConfig, load_config
+from airflow_champion.config.checks import check_estimator_importable
+from airflow_champion.errors import (
+    SnapshotError,
+    SnapshotLoadError,
+    SnapshotTooLargeError,
+    ValidationFailedError,
+)
+
+log = logging.getLogger(__name__)
+
+
+def config(model: str | ModelConfig) -> ModelConfig:
+    return model if isinstance(model, ModelConfig) else load_config(model)
+
+
+# ------------------------------------------------------------------------------------------ retraining
+
+
+def claim(
+    model: str | ModelConfig, snapshot: str = "latest", *, run_id: str, reason: str, force: bool = False
+) -> dict[str, Any]:
+    """Gate 0: one retrain per snapshot, whatever started the run (cron, new snapshot, drift, REST).
+
+    The estimator is resolved first: a typo'd class in the config fails here, before any data is read
+    or claimed, rather than after validation at the train gate.
+    """
+    from airflow_champion.data import claims, snapshots
+
+    cfg = config(model)
+    check_estimator_importable(cfg)
+    snapshot_id = snapshots.resolve_snapshot_id(cfg.snapshot_root(), snapshot)
+    decision = claims.claim_retrain(cfg, snapshot_id, run_id=run_id, reason=reason, force=force)
+    return {**decision.as_dict(), "model": cfg.name, "requested": snapshot}
+
+
+def release_claim(model: str | ModelConfig, snapshot_id: str, run_id: str, why: str) -> bool:
+    """The run ended without deciding: a later run may take the snapshot (no-op once it is decided)."""
+    from airflow_champion.data import claims
+
+    return claims.release_claim(config(model), snapshot_id, run_id, why)
+
+
+def validate(model: str | ModelConfig, snapshot: str = "latest") -> dict[str, Any]:
+    """Gate 1: the snapshot must be complete, readable and pass its expectation suite.
+
+    A failing snapshot is quarantined with its report (never deleted) and ValidationFailedError is
+    raised; an incomplete snapshot (no manifest, hash mismatch) is refused without quarantine because
+    it may still be landing.
+    """
+    from airflow_champion.data import snapshots
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.validation.report import render_report_html, unreadable_snapshot
+    from airflow_champion.validation.validate import validate_dataframe
+
+    cfg = config(model)
+    root = cfg.snapshot_root()
+    snapshot_id = snapshots.resolve_snapshot_id(root, snapshot)
+    snapshots.refuse_quarantined(root, snapshot_id, "fix the data and land it as a new snapshot")
+    try:
+        df, manifest = load_snapshot(cfg, snapshot_id)
+    except (SnapshotLoadError, SnapshotTooLargeError) as exc:
+        failure, failure_page = unreadable_snapshot(cfg.name, snapshot_id, exc)
+        uri = snapshots.quarantine(
+            root, snapshot_id, reason=str(exc), result=failure, report_html=failure_page
+        )
+        raise ValidationFailedError(
+            f"{cfg.name}: snapshot {snapshot_id} is unreadable and was quarantined: {exc} (report: {uri})",
+            snapshot_id=snapshot_id,
+            report_uri=uri,
+            result=failure,
+        ) from exc
+
+    result = validate_dataframe(cfg, df, snapshot_id)
+    page = render_report_html(result)
+    payload = result.as_dict()
+    if not result.success:
+        uri = snapshots.quarantine(
+            root, snapshot_id, reason=result.summary(), result=payload, report_html=page
+        )
+        raise ValidationFailedError(
+            f"{cfg.name}: snapshot {snapshot_id} failed validation and was quarantined: {result.summary()} "
+            f"(report: {uri})",
+            snapshot_id=snapshot_id,
+            report_uri=uri,
+            result=payload,
+        )
+    uri = snapshots.write_report(root, snapshot_id, "validation.html", page)
+    log.info(
+        "Snapshot %s of %s passed %s expectations", snapshot_id, cfg.name, result.statistics["evaluated"]
+    )
+    return {
+        "model": cfg.name,
+        "snapshot_id": snapshot_id,
+        "sha256": manifest.sha256,
+        "rows": manifest.rows,
+        "success": True,
+        "statistics": payload["statistics"],
+        "report_uri": uri,
+    }
+
+
+def train(
+    model: str | ModelConfig,
+    snapshot_id: str,
+    *,
+    expected_sha256: str | None = None,
+    force: bool = False,
+    lineage: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Gate 2: fit the challenger on the validated snapshot; idempotent per (model, snapshot, config)."""
+    from airflow_champion.data.ids import validate_snapshot_id
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.modeling.training import train_challenger
+
+    cfg = config(model)
+    check_estimator_importable(cfg)
+    snapshot_id = validate_snapshot_id(snapshot_id)
+    df, manifest = load_snapshot(cfg, snapshot_id)
+    if expected_sha256 and manifest.sha256 != expected_sha256:
+        raise SnapshotError(
+            f"snapshot {snapshot_id} changed since validation (sha256 {manifest.sha256[:12]} != "
+            f"validated {expected_sha256[:12]}); refusing to train on unvalidated data"
+        )
+    result = train_challenger(
+        cfg, df, snapshot_id=snapshot_id, snapshot_sha256=manifest.sha256, force=force, lineage=lineage
+    )
+    return result.as_dict()
+
+
+def evaluate(model: str | ModelConfig, snapshot_id: str, challenger_version: int) -> dict[str, Any]:
+    """Gate 3: challenger vs the current champion on the same holdout -> verdict (the 'blessing')."""
+    from airflow_champion.data.ids import validate_snapshot_id
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.evaluation.evaluate import evaluate_challenger
+    from airflow_champion.registry import tracking
+
+    cfg = config(model)
+    snapshot_id = validate_snapshot_id(snapshot_id)
+    df, manifest = load_snapshot(cfg, snapshot_id)
+    champion = tracking.alias_version(cfg, tracking.CHAMPION)
+    return evaluate_challenger(
+        cfg,
+        df,
+        snapshot_id=snapshot_id,
+        challenger_version=int(challenger_version),
+        champion_version=champion,
+        snapshot_sha256=manifest.sha256,
+    )
+
+
+def promote(
+    model: str | ModelConfig,
+    verdict: dict[str, Any],
+    *,
+    actor: str,
+    context: dict[str, Any] | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Gate 4: compare-and-set the champion alias if the verdict allows it; always write the ledger.
+
+    With `run_id` (the run that claimed the snapshot), the claim is finished with the decision, so
+    every later trigger for this snapshot is refused (once per snapshot).
+    """
+    from airflow_champion.data import claims
+    from airflow_champion.registry.promotion import promote as promote_version
+
+    cfg = config(model)
+    result = promote_version(cfg, verdict, actor=actor, context=context)
+    sid = verdict.get("snapshot_id")
+    if run_id and sid:
+        result["claim_finished"] = claims.finish_claim(cfg, str(sid), run_id, claims.outcome(result))
+        if not result["claim_finished"]:
+            log.warning(
+                "Snapshot %s was not claimed by run %s (started outside the claim gate?)", sid, run_id
+            )
+    return result
+
+
+def rollback(
+    model: str | ModelConfig,
+    *,
+    to_version: int | None,
+    reason: str,
+    actor: str,
+    context: dict[str, Any] | None = None,
+    expected_champion: int | None = None,
+) -> dict[str, Any]:
+    """Move the champion back; `expected_champion` refuses if a promotion landed since the decision."""
+    from airflow_champion.registry.rollback import rollback as rollback_champion
+
+    return rollback_champion(
+        config(model),
+        to_version=to_version,
+        reason=reason,
+        actor=actor,
+        context=context,
+        expected_champion=expected_champion,
+    )
+
+
+def status(model: str | ModelConfig) -> dict[str, Any]:
+    """Champion, challenger, versions with lineage, and the ledger."""
+    from airflow_champion.registry.status import status as registry_status
+
+    return registry_status(config(model))
+
+
+# ------------------------------------------------------------------------------- snapshots and drift
+
+
+def new_snapshots(model: str | ModelConfig) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Snapshots ready to be announced (as event payloads) and why the others are skipped."""
+    from airflow_champion.data import claims
+
+    cfg = config(model)
+    ready, skipped = claims.find_new_snapshots(cfg)
+    payloads = [
+        {"model": cfg.name, "snapshot_id": m.snapshot_id, "sha256": m.sha256, "rows": m.rows} for m in ready
+    ]
+    return payloads, skipped
+
+
+def announce(model: str | ModelConfig, snapshot_id: str, by: str) -> bool:
+    """Mark a snapshot as announced; only the first caller (sensor or watcher) gets True."""
+    from airflow_champion.data import claims
+
+    return claims.announce(config(model), snapshot_id, by)
+
+
+def drift(
+    model: str | ModelConfig,
+    snapshot: str = "latest",
+    *,
+    lineage: dict[str, Any] | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Drift verdict of a snapshot against the champion (NoChampionError when there is none)."""
+    from airflow_champion.monitoring.monitor import monitor
+
+    return monitor(config(model), snapshot, lineage=lineage, force=force)
+
+
+def drift_decision(model: str | ModelConfig, snapshot_id: str | None = None) -> dict[str, Any] | None:
+    """The drift policy's decision on the verdicts so far; None while the awaited verdict is missing."""
+    from airflow_champion.monitoring.gate import evaluate_policy
+
+    return evaluate_policy(config(model), snapshot_id)
+
+
+def record_drift_retrain(model: str | ModelConfig, decision: dict[str, Any], by: str) -> bool:
+    """The once-per-snapshot drift-retrain marker; False when another caller started it first."""
+    from airflow_champion.monitoring.gate import record_drift_retrain as record
+
+    return record(config(model), decision, by)
+
+
+__all__ = [
+    "announce",
+    "claim",
+    "config",
+    "drift",
+    "drift_decision",
+    "evaluate",
+    "new_snapshots",
+    "promote",
+    "record_drift_retrain",
+    "release_claim",
+    "rollback",
+    "status",
+    "train",
+    "validate",
+]

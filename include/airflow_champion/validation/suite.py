@@ -1,0 +1,264 @@
+"""The expectation suite of a model: derived from its config, plus the model's suite file.
+
+* From the config, so the config stays the single source of truth for the schema: every feature and
+  the target exist, enough rows, numeric features are numeric, finite and within min/max,
+  categorical features use only `allowed_values`, non-nullable columns have no nulls (nullable ones
+  may not be mostly null), and the target passes its task's checks (binary: the two labels, both
+  classes present).
+* From `include/expectations/<cfg.validation.suite>`, for facts the config cannot express (e.g. the
+  churn rate is plausible). Format::
+
+      expectations:
+        - expectation: expect_column_mean_to_be_between     # any GX 1.x expectation, snake_case
+          kwargs: {column: churned, min_value: 0.05, max_value: 0.6}
+          meta: {why: "a churn rate outside 5-60% means a labelling bug"}   # optional, shown in reports
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from airflow_champion.errors import ConfigError
+from airflow_champion.tasks import TargetCheck, get_task
+from airflow_champion.validation.messages import COLUMN_KWARGS, MAX_NULL_FRACTION
+
+if TYPE_CHECKING:
+    from airflow_champion.config import ModelConfig
+
+FLOAT_MAX = 1.7976931348623157e308
+"""Finite bounds for the "no +/-inf" check (GX kwargs must stay JSON-serialisable)."""
+
+
+NUMERIC_TYPES = [
+    *(f"int{b}" for b in (8, 16, 32, 64)),
+    *(f"uint{b}" for b in (8, 16, 32, 64)),
+    *(f"float{b}" for b in (16, 32, 64)),
+    *(f"Int{b}Dtype" for b in (8, 16, 32, 64)),
+    *(f"UInt{b}Dtype" for b in (8, 16, 32, 64)),
+    "Float32Dtype",
+    "Float64Dtype",
+    "bool",
+    "BooleanDtype",
+    "int",
+    "float",
+]
+"""dtype names (and, for object columns, Python value types) accepted as numeric."""
+
+
+_SUITE_ENTRY_KEYS = {"expectation", "kwargs", "meta"}
+
+
+def gx_module() -> Any:
+    """Import Great Expectations quietly (costs seconds, so only when validating)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+def _class_name(expectation: str) -> str:
+    return "".join(part.capitalize() for part in expectation.split("_"))
+
+
+def expectation_class(expectation: str) -> type | None:
+    gx = gx_module()
+    if not isinstance(expectation, str) or not re.fullmatch(r"expect(_[a-z0-9]+)+", expectation):
+        return None
+    cls = getattr(gx.expectations, _class_name(expectation), None)
+    if isinstance(cls, type) and issubclass(cls, gx.expectations.Expectation):
+        return cls
+    return None
+
+
+def _known_expectations() -> list[str]:
+    gx = gx_module()
+    names = []
+    for attr in dir(gx.expectations):
+        obj = getattr(gx.expectations, attr)
+        if attr.startswith("Expect") and isinstance(obj, type):
+            names.append(re.sub(r"(?<!^)(?=[A-Z])", "_", attr).lower())
+    return names
+
+
+def _spec(expectation: str, why: str, check: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"source": "config", "why": why}
+    if check:
+        meta["check"] = check
+    return {"expectation": expectation, "kwargs": kwargs, "meta": meta}
+
+
+def _config_specs(cfg: ModelConfig) -> list[dict[str, Any]]:
+    data = cfg.data
+    specs = [
+        _spec(
+            "expect_table_row_count_to_be_between",
+            f"validation.min_rows = {cfg.validation.min_rows}: fewer rows cannot train a reliable model",
+            min_value=cfg.validation.min_rows,
+        )
+    ]
+    for name in [*data.feature_names, data.target]:
+        specs.append(_spec("expect_column_to_exist", "declared in the model config", column=name))
+    for f in data.features:
+        if f.type == "numeric":
+            specs.append(
+                _spec(
+                    "expect_column_values_to_be_in_type_list",
+                    "numeric feature",
+                    "numeric",
+                    column=f.name,
+                    type_list=NUMERIC_TYPES,
+                )
+            )
+            specs.append(
+                _spec(
+                    "expect_column_values_to_be_between",
+                    "+/-inf breaks scaling and most estimators",
+                    "finite",
+                    column=f.name,
+                    min_value=-FLOAT_MAX,
+                    max_value=FLOAT_MAX,
+                )
+            )
+            if f.min is not None or f.max is not None:
+                bounds: dict[str, Any] = {}
+                if f.min is not None:
+                    bounds["min_value"] = f.min
+                if f.max is not None:
+                    bounds["max_value"] = f.max
+                specs.append(
+                    _spec(
+                        "expect_column_values_to_be_between",
+                        "min/max declared in the model config",
+                        "range",
+                        column=f.name,
+                        **bounds,
+                    )
+                )
+        elif f.allowed_values is not None:
+            specs.append(
+                _spec(
+                    "expect_column_values_to_be_in_set",
+                    "allowed_values declared in the model config; unseen categories mean a changed feed",
+                    "categories",
+                    column=f.name,
+                    value_set=list(f.allowed_values),
+                )
+            )
+        if f.nullable:
+            specs.append(
+                _spec(
+                    "expect_column_values_to_not_be_null",
+                    f"nullable column, but more than {MAX_NULL_FRACTION:.0%} nulls means a broken feed",
+                    "mostly_present",
+                    column=f.name,
+                    mostly=1 - MAX_NULL_FRACTION,
+                )
+            )
+        else:
+            specs.append(
+                _spec("expect_column_values_to_not_be_null", "nullable: false", "not_null", column=f.name)
+            )
+    specs.append(
+        _spec(
+            "expect_column_values_to_not_be_null",
+            "rows without a label cannot train",
+            "not_null",
+            column=data.target,
+        )
+    )
+    specs.extend(_target_spec(data.target, check) for check in get_task(cfg.task).target_checks(data))
+    return specs
+
+
+def _target_spec(column: str, check: TargetCheck) -> dict[str, Any]:
+    """A task's target check as an expectation (its `check` name picks the failure message)."""
+    p = check.params
+    if check.kind == "in_set":
+        return _spec(
+            "expect_column_values_to_be_in_set",
+            check.why,
+            p.get("check"),
+            column=column,
+            value_set=list(p["values"]),
+        )
+    if check.kind == "n_distinct":
+        return _spec(
+            "expect_column_unique_value_count_to_be_between",
+            check.why,
+            p.get("check"),
+            column=column,
+            min_value=p.get("min"),
+            max_value=p.get("max"),
+        )
+    raise ValueError(f"unknown target check kind {check.kind!r}")
+
+
+def entry_columns(kwargs: dict[str, Any]) -> list[str]:
+    cols = [kwargs[k] for k in COLUMN_KWARGS if isinstance(kwargs.get(k), str)]
+    cols += [c for c in kwargs.get("column_list") or [] if isinstance(c, str)]
+    return cols
+
+
+def load_suite_file(cfg: ModelConfig) -> list[dict[str, Any]]:
+    """Parse and check the model's extra expectations; a mistake is a ConfigError naming file and entry."""
+    path: Path = cfg.validation.suite_path
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{cfg.name}: expectation suite not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML in expectation suite {path}: {exc}") from None
+    if raw is None:
+        return []
+    if not isinstance(raw, dict) or set(raw) - {"expectations"}:
+        raise ConfigError(f"expectation suite {path}: top level must be a mapping with only 'expectations'")
+    entries = raw.get("expectations") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"expectation suite {path}: 'expectations' must be a list")
+    known_columns = {*cfg.data.feature_names, cfg.data.target}
+    specs = []
+    for i, entry in enumerate(entries):
+        where = f"expectation suite {path}, entry {i}"
+        if not isinstance(entry, dict) or "expectation" not in entry:
+            raise ConfigError(f"{where}: must be a mapping with an 'expectation' key, got {entry!r}")
+        name = entry["expectation"]
+        where = f"{where} ({name!r})"
+        unknown = set(entry) - _SUITE_ENTRY_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_SUITE_ENTRY_KEYS)})"
+            )
+        kwargs = entry.get("kwargs") or {}
+        meta = entry.get("meta") or {}
+        if not isinstance(kwargs, dict) or not isinstance(meta, dict):
+            raise ConfigError(f"{where}: 'kwargs' and 'meta' must be mappings")
+        cls = expectation_class(name)
+        if cls is None:
+            hint = difflib.get_close_matches(str(name), _known_expectations(), n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(f"{where}: unknown expectation{suggestion}")
+        bad_cols = [c for c in entry_columns(kwargs) if c not in known_columns]
+        if bad_cols:
+            raise ConfigError(
+                f"{where}: column(s) {bad_cols} are neither a feature nor the target of model {cfg.name!r}"
+            )
+        try:
+            cls(**kwargs)
+        except Exception as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"{where}: invalid kwargs {kwargs!r}: {first}") from None
+        specs.append(
+            {"expectation": name, "kwargs": dict(kwargs), "meta": {**meta, "source": f"suite:{path.name}"}}
+        )
+    return specs
+
+
+def build_suite_spec(cfg: ModelConfig) -> list[dict[str, Any]]:
+    """Every expectation for this model: derived from the config, then the suite file's extras."""
+    return [*_config_specs(cfg), *load_suite_file(cfg)]
