@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from airflow_champion.errors import ConfigError
 
+from airflow_champion_demo import bundled, deliveries
 from airflow_champion_demo.breast_cancer import (
     BREAST_CANCER_CORRUPTIONS,
     BREAST_CANCER_DRIFTS,
@@ -28,13 +30,27 @@ if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
     from airflow_champion.data.manifest import Manifest
 
-Generator = Callable[..., pd.DataFrame]
+
+@dataclass(frozen=True)
+class Generator:
+    """A demo model's generator and the drifts and corruptions it can inject."""
+
+    fn: Callable[..., pd.DataFrame]
+    drifts: tuple[str, ...]
+    corruptions: tuple[str, ...]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return self.fn(*args, **kwargs)
 
 
 GENERATORS: dict[str, Generator] = {
-    "churn": generate_churn,
-    "breast_cancer": generate_breast_cancer,
+    "churn": Generator(generate_churn, DRIFTS, CORRUPTIONS),
+    "breast_cancer": Generator(generate_breast_cancer, BREAST_CANCER_DRIFTS, BREAST_CANCER_CORRUPTIONS),
+    "diabetes": Generator(bundled.generate_diabetes, bundled.DRIFTS, bundled.CORRUPTIONS),
+    "wine": Generator(bundled.generate_wine, bundled.DRIFTS, bundled.CORRUPTIONS),
 }
+SCENARIOS: dict[str, Callable[..., list[Manifest]]] = {"deliveries": deliveries.write_scenario}
+"""Models whose snapshots are cut from one simulated history (time-ordered, overlapping extracts)."""
 
 
 def _model_name(cfg_or_name: ModelConfig | str) -> str:
@@ -84,10 +100,8 @@ def write_weekly_snapshots(
     if weeks < 1:
         raise ValueError(f"weeks must be >= 1, got {weeks}")
     gen = get_generator(cfg)
-    allowed_drift = BREAST_CANCER_DRIFTS if gen is generate_breast_cancer else DRIFTS
-    allowed_corruption = BREAST_CANCER_CORRUPTIONS if gen is generate_breast_cancer else CORRUPTIONS
-    _check_choice("drift", drift, allowed_drift, cfg.name)
-    _check_choice("corruption", corruption, allowed_corruption, cfg.name)
+    _check_choice("drift", drift, gen.drifts, cfg.name)
+    _check_choice("corruption", corruption, gen.corruptions, cfg.name)
     target_root = root if root is not None else cfg.snapshot_root()
 
     manifests: list[Manifest] = []
@@ -96,7 +110,7 @@ def write_weekly_snapshots(
         week_seed = int(seed) + i
         df = generate(cfg, rows, week_seed, label_noise=label_noise, drift=drift, corruption=corruption)
         extra = {
-            "generator": f"{gen.__module__}.{gen.__name__}",
+            "generator": f"{gen.fn.__module__}.{gen.fn.__name__}",
             "seed": week_seed,
             "rows": len(df),
             "label_noise": float(label_noise),
@@ -111,6 +125,7 @@ __all__ = [
     "CORRUPTIONS",
     "DRIFTS",
     "GENERATORS",
+    "SCENARIOS",
     "generate",
     "generate_breast_cancer",
     "generate_churn",

@@ -10,13 +10,17 @@ from airflow.sdk import DAG
 from airflow_champion.config import load_config
 from airflow_champion.operators.dag_factory.drift import build_drift_dag
 from airflow_champion.operators.dag_factory.retrain import build_retrain_dag
-from airflow_champion.operators.dag_factory.small import build_rollback_dag, build_snapshot_watch_dag
+from airflow_champion.operators.dag_factory.small import (
+    build_replay_dag,
+    build_rollback_dag,
+    build_snapshot_watch_dag,
+)
 
 
 def build_dags(model: str) -> dict[str, DAG]:
     """All DAGs of one model config, keyed by dag_id (for `globals().update(...)` in dags/)."""
     cfg = load_config(model)
-    dags = [build_retrain_dag(cfg), build_rollback_dag(cfg)]
+    dags = [build_retrain_dag(cfg), build_rollback_dag(cfg), build_replay_dag(cfg)]
     if cfg.snapshots.detection == "sensor":
         dags.append(build_snapshot_watch_dag(cfg))
     if cfg.drift.enabled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow.sdk import Param
+from airflow_champion.data.ids import ID_BODY
 from airflow_champion.data.ids import PARAM_PATTERN as SNAPSHOT_PARAM_PATTERN
 from airflow_champion.pipeline.reasons import REASON_MAX, REASON_PATTERN
 
@@ -63,4 +64,27 @@ def rollback_params() -> dict[str, Param]:
     }
 
 
-__all__ = ["REASON_PATTERN", "SNAPSHOT_PARAM_PATTERN", "drift_params", "retrain_params", "rollback_params"]
+def replay_params() -> dict[str, Param]:
+    optional_id = rf"^({ID_BODY})?$"
+    return {
+        "from_id": Param(
+            "", type="string", pattern=optional_id, description="First snapshot (empty: oldest)."
+        ),
+        "to_id": Param("", type="string", pattern=optional_id, description="Last snapshot (empty: newest)."),
+        "overrides": Param(
+            {},
+            type="object",
+            description='Config sections to try instead, e.g. {"holdout": {"policy": "time"}} or '
+            '{"promotion": {"min_abs_gain": 0.01}}.',
+        ),
+    }
+
+
+__all__ = [
+    "REASON_PATTERN",
+    "SNAPSHOT_PARAM_PATTERN",
+    "drift_params",
+    "replay_params",
+    "retrain_params",
+    "rollback_params",
+]

@@ -1,4 +1,4 @@
-"""`<model>_rollback` and `<model>_snapshot_watch`: the small DAGs of a model."""
+"""`<model>_rollback`, `<model>_snapshot_watch` and `<model>_replay`: the small DAGs of a model."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from airflow_champion.operators.dag_factory.common import (
     default_args,
     snapshot_asset,
 )
-from airflow_champion.operators.dag_factory.params import rollback_params
+from airflow_champion.operators.dag_factory.params import replay_params, rollback_params
 from airflow_champion.operators.gates import RollbackModelOperator
+from airflow_champion.operators.replay import ReplayGateOperator
 from airflow_champion.sensors.snapshot_sensor import NewSnapshotSensor
 
 
@@ -52,4 +53,28 @@ def build_snapshot_watch_dag(cfg: ModelConfig) -> DAG:
         tags=["mlops", cfg.name, "sensor"],
     ) as dag:
         NewSnapshotSensor(task_id="wait_for_snapshot", model=cfg.name, outlets=[snapshot_asset(cfg)])
+    return dag
+
+
+def build_replay_dag(cfg: ModelConfig) -> DAG:
+    """On demand: the gate backtest over the model's past snapshots, with optional overrides."""
+    with DAG(
+        dag_id=f"{cfg.name}_replay",
+        description=f"Backtest the {cfg.name} gate: its decisions vs the next snapshot's truth",
+        schedule=None,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=default_args(cfg),
+        params=replay_params(),
+        render_template_as_native_obj=True,
+        tags=["mlops", cfg.name, "replay"],
+    ) as dag:
+        ReplayGateOperator(
+            task_id="replay",
+            model=cfg.name,
+            from_id="{{ params.from_id }}",
+            to_id="{{ params.to_id }}",
+            overrides="{{ params.overrides }}",
+        )
     return dag

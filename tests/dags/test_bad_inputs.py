@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 pytestmark = [pytest.mark.airflow, pytest.mark.mlflow, pytest.mark.slow]
@@ -43,6 +44,8 @@ class Case:
     """frame of good data -> (file bytes, format)."""
     manifest: str = "ok"
     """ok | missing | wrong_hash"""
+    rows: Callable[[Any], int] | None = None
+    """Rows the producer's manifest states, from the base frame (default: the base frame's)."""
 
 
 def _parquet(df: Any) -> bytes:
@@ -169,6 +172,22 @@ CASES = [
         ["column 'churned' has 1 distinct value(s); both classes must be present"],
         True,
         lambda df: (_parquet(_with(df, churned=lambda d: 0)), "parquet"),
+    ),
+    Case(
+        "every_row_twice",
+        "validate",
+        ["rows repeat another row", "more than validation.max_duplicate_share 30%"],
+        True,
+        lambda df: (_parquet(pd.concat([df, df], ignore_index=True)), "parquet"),
+        rows=lambda df: 2 * len(df),
+    ),
+    Case(
+        "copies_of_a_few_rows",
+        "validate",
+        ["98% of the", "rows repeat another row"],
+        True,
+        lambda df: (_parquet(pd.concat([df.iloc[:30]] * 50, ignore_index=True)), "parquet"),
+        rows=lambda df: 1500,
     ),
     Case(
         "duplicate_columns",
@@ -327,7 +346,7 @@ def matrix(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         sid = f"bad-{case.id.replace('_', '-')}"
         base = champion_df if case.id == "extra_column" else good
         data, fmt = case.build(base)
-        rows = len(base) if case.id != "over_size_limit" else 100_000
+        rows = case.rows(base) if case.rows else (len(base) if case.id != "over_size_limit" else 100_000)
         sha = _land(root, sid, data, fmt, rows, case.manifest)
         dr = run(retrain, sid)
         results[case.id] = _observe(cfg, dr, root, sid, sha, claims, snapshots, tracking)

@@ -215,7 +215,7 @@ def test_bad_arguments_raise_value_error(kwargs: dict[str, Any], match: str) -> 
 
 
 def test_generate_dispatches_by_model(churn_cfg: ModelConfig) -> None:
-    assert set(datagen.GENERATORS) == {"churn", "breast_cancer"}
+    assert set(datagen.GENERATORS) == {"churn", "breast_cancer", "diabetes", "wine"}
     pd.testing.assert_frame_equal(datagen.generate(churn_cfg, 50, 4), datagen.generate_churn(50, 4))
     assert len(datagen.generate("breast_cancer", None, 0)) == 569
     with pytest.raises(ConfigError, match="no data generator for model 'fraud'"):

@@ -71,6 +71,12 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
         "snapshot_id": "{{ params.sid }}",
         "force": "{{ params.force }}",
     },
+    "airflow_champion.operators.replay.ReplayGateOperator": {
+        "model": "{{ params.model }}",
+        "from_id": "{{ params.sid }}",
+        "to_id": "{{ params.sid }}",
+        "overrides": "{{ params.overrides }}",
+    },
     "airflow_champion.sensors.snapshot_sensor.NewSnapshotSensor": {"model": "{{ params.model }}"},
     "airflow_champion.sensors.drift_sensor.DriftSensor": {
         "model": "{{ params.model }}",
@@ -95,6 +101,7 @@ PARAMS = {
     "version": "3",
     "verdict": "promote",
     "reason": "incident 42",
+    "overrides": "holdout-as-configured",
 }
 TRIGGER_KWARGS: dict[str, dict[str, Any]] = {  # every constructor argument, none at its default
     "airflow_champion.sensors.triggers.NewSnapshotTrigger": {
@@ -294,7 +301,16 @@ class World:
     second: str
 
 
-VOLATILE = {"duration_s", "reused", "timings", "claim_finished", "generation", "reason"}
+VOLATILE = {
+    "duration_s",
+    "reused",
+    "timings",
+    "claim_finished",
+    "generation",
+    "reason",
+    "seconds",
+    "computed_at",
+}
 
 
 def _stable(result: Any) -> Any:
@@ -411,6 +427,11 @@ def test_rollback_and_release_are_idempotent(world: World) -> None:
 
 def test_drift_monitor_and_sensors_are_idempotent(world: World) -> None:
     from airflow_champion.operators.drift import DriftMonitorOperator
+    from airflow_champion.operators.replay import ReplayGateOperator
+
+    replay = ReplayGateOperator(task_id="replay", model="churn")
+    first, second, after_first, after_second = _twice(replay, _context("manual__replay"), world.cfg)
+    assert _stable(second) == _stable(first) and after_second == after_first
     from airflow_champion.sensors.drift_sensor import DriftSensor
     from airflow_champion.sensors.snapshot_sensor import NewSnapshotSensor
 

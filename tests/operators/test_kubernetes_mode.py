@@ -134,10 +134,15 @@ def test_pod_command_line_gives_the_in_process_result(
 ) -> None:
     from airflow_champion.operators.kubernetes import pod_task
     from airflow_champion.pipeline import steps
+    from airflow_champion.registry import tracking
     from airflow_champion_demo import datagen
 
     datagen.write_weekly_snapshots(kube_cfg, start=date(2026, 11, 2), rows=1500, seed=1)
     sid = "2026-11-02"
+    before = [
+        (v.version, v.tags) for v in tracking.client().search_model_versions("name='churn'")
+    ]  # the test's own store starts empty; anything here leaked from another test
+    assert before == []
 
     validated = _run_pod_command(
         pod_task(kube_cfg, "validate", task_id="validate", args=["--snapshot", sid]), tmp_path

@@ -102,3 +102,46 @@ def load_config(name_or_path: str | Path) -> ModelConfig:
 
 def list_config_names() -> list[str]:
     return sorted(p.stem for p in config_dir().glob("*.yaml"))
+
+
+OVERRIDABLE = ("holdout", "promotion", "metric", "estimator", "validation")
+"""Sections a backtest may override (what is judged and how); the model's name, data and storage stay."""
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (
+            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
+
+
+def with_overrides(
+    cfg: ModelConfig, overrides: dict[str, Any] | None, source: str = "<overrides>"
+) -> ModelConfig:
+    """`cfg` with some sections replaced or merged (e.g. a backtest's thresholds), validated again."""
+    if not overrides:
+        return cfg
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"{source}: overrides must be a mapping of config sections")
+    unknown = sorted(set(overrides) - set(OVERRIDABLE))
+    if unknown:
+        raise ConfigError(f"{source}: cannot override {unknown}; only {list(OVERRIDABLE)}")
+    raw = _merge(cfg.model_dump(mode="json", by_alias=True), overrides)
+    return parse_config(raw, source)
+
+
+def load_overrides(path: str | Path) -> dict[str, Any]:
+    """A YAML file of config-section overrides (for `mlops replay --policy`)."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"overrides file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML in {path}: {exc}") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: top level must be a mapping of config sections")
+    return raw

@@ -8,175 +8,39 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from airflow_champion.config.sections import (
+    _CRON_FIELD_RE,
+    _CRON_PRESETS,
+    MODEL_NAME_RE,
+    DataSpec,
+    DriftSpec,
+    EstimatorSpec,
+    ExecutionSpec,
+    FeatureSpec,
+    HoldoutSpec,
+    MetricSpec,
+    PromotionSpec,
+    ResourcesSpec,
+    SnapshotSpec,
+    ValidationSpec,
+    _Strict,
+)
 from airflow_champion.reports.jsonsafe import dumps
-from airflow_champion.settings import EXPECTATIONS_DIR
 from airflow_champion.tasks import ALIASES, TASKS, get_task
-from airflow_champion.tasks.metrics import Metric
-
-MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
-
-
-ESTIMATOR_RE = re.compile(r"^sklearn(\.[a-z_][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_]*$")
-
-
-_CRON_FIELD_RE = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
-
-
-_CRON_PRESETS = {"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@once"}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class FeatureSpec(_Strict):
-    name: str = Field(min_length=1)
-    type: Literal["numeric", "categorical"]
-    allowed_values: list[str] | None = None
-    min: float | None = None
-    max: float | None = None
-    nullable: bool = True
-
-
-class SnapshotSpec(_Strict):
-    root: str = Field(min_length=1, description="local folder (relative to MLOPS_HOME) or s3://bucket/prefix")
-    max_bytes: int = Field(default=2 * 1024**3, gt=0)
-    csv_delimiter: str = Field(default=",", min_length=1, max_length=1)
-    csv_encoding: str = "utf-8"
-    aws_conn_id: str = "aws_default"
-    detection: Literal["sensor", "watcher", "off"] = Field(
-        default="sensor",
-        description="how new snapshots are noticed: a deferrable sensor DAG, an AssetWatcher, or not at all",
-    )
-    retrain_on_arrival: bool = Field(default=True, description="a new snapshot starts <model>_retrain")
-    poll_seconds: float = Field(default=60.0, ge=1, le=3600, description="storage poll interval of triggers")
-    claim_ttl_hours: float = Field(
-        default=12.0, gt=0, description="an unreleased claim older than this is stale (its run died)"
-    )
-
-
-class DataSpec(_Strict):
-    target: str = Field(min_length=1)
-    positive_label: str | int | bool = 1
-    features: list[FeatureSpec] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _names_unique(self) -> DataSpec:
-        names = [f.name for f in self.features]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate feature names: {dupes}")
-        if self.target in names:
-            raise ValueError(f"target {self.target!r} is also listed as a feature")
-        return self
-
-    @property
-    def numeric(self) -> list[str]:
-        return [f.name for f in self.features if f.type == "numeric"]
-
-    @property
-    def categorical(self) -> list[str]:
-        return [f.name for f in self.features if f.type == "categorical"]
-
-    @property
-    def feature_names(self) -> list[str]:
-        return [f.name for f in self.features]
-
-
-class EstimatorSpec(_Strict):
-    class_path: str = Field(alias="class")
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("class_path")
-    @classmethod
-    def _sklearn_only(cls, v: str) -> str:
-        if not ESTIMATOR_RE.match(v):
-            raise ValueError(
-                f"{v!r} is not a scikit-learn estimator class path (expected e.g. "
-                "'sklearn.linear_model.LogisticRegression')"
-            )
-        return v
-
-
-class HoldoutSpec(_Strict):
-    fraction: float = Field(default=0.25, gt=0.04, lt=0.6)
-    seed: int = 42
-    stratify: bool = True
-
-
-class MetricSpec(_Strict):
-    """The metric promotion is judged on; its direction follows from the registry (tasks.metrics)."""
-
-    name: str = Field(min_length=1)
-    direction: Literal["maximize", "minimize"] | None = None
-
-    @property
-    def greater_is_better(self) -> bool:
-        return self.direction == "maximize"
-
-
-class PromotionSpec(_Strict):
-    floor: float = Field(description="the first model for a name must reach this on the holdout")
-    min_abs_gain: float = Field(default=0.0, ge=0.0)
-    min_rel_gain: float = Field(default=0.0, ge=0.0)
-    significance: float = Field(default=0.05, gt=0.0, lt=0.5)
-    bootstrap_samples: int = Field(default=1000, ge=100, le=20000)
-
-
-class ValidationSpec(_Strict):
-    suite: str = Field(min_length=1, description="file name under include/expectations/")
-    min_rows: int = Field(default=100, ge=1)
-
-    @property
-    def suite_path(self) -> Path:
-        return EXPECTATIONS_DIR / self.suite
-
-
-class DriftSpec(_Strict):
-    enabled: bool = True
-    schedule: str = "0 * * * *"
-    reference_rows: int = Field(default=50_000, ge=100, description="training rows kept as reference")
-    max_rows: int = Field(default=200_000, ge=1000, description="rows of a snapshot the engine reads at most")
-    report_rows: int = Field(default=5_000, ge=100, description="rows sampled for the Evidently HTML report")
-    numeric_threshold: float = Field(
-        default=0.1, gt=0, description="Wasserstein distance (normed) above = drift"
-    )
-    categorical_threshold: float = Field(
-        default=0.1, gt=0, description="Jensen-Shannon distance above = drift"
-    )
-    share_drifted_features: float = Field(default=0.5, gt=0, le=1)
-    min_effect_size: float = Field(default=0.0, ge=0)
-    consecutive_windows: int = Field(default=1, ge=1, le=50)
-    cooldown_hours: float = Field(default=24.0, ge=0)
-
-
-class ResourcesSpec(_Strict):
-    requests: dict[str, str] = Field(default_factory=lambda: {"cpu": "500m", "memory": "1Gi"})
-    limits: dict[str, str] = Field(default_factory=lambda: {"cpu": "2", "memory": "4Gi"})
-
-
-class ExecutionSpec(_Strict):
-    mode: Literal["in_process", "kubernetes"] = "in_process"
-    image: str = "airflow-champion:latest"
-    namespace: str = "default"
-    service_account: str | None = None
-    kubernetes_conn_id: str = "kubernetes_default"
-    resources: ResourcesSpec = Field(default_factory=ResourcesSpec)
-    env: dict[str, str] = Field(default_factory=dict)
-    secrets: list[str] = Field(default_factory=list, description="names of Kubernetes secrets mounted as env")
+from airflow_champion.tasks.metric import Metric
 
 
 class ModelConfig(_Strict):
     name: str
     description: str = ""
     owner: str = "mlops"
-    task: str = Field(default="binary", description="binary (alias binary_classification)")
+    task: str = Field(
+        default="binary", description="binary (alias binary_classification), multiclass, regression"
+    )
     schedule: str = "0 3 * * 1"
     snapshots: SnapshotSpec
     data: DataSpec
@@ -218,6 +82,52 @@ class ModelConfig(_Strict):
             raise ValueError(f"metric {self.metric.name!r} must be {expected}d, not {self.metric.direction}d")
         return self
 
+    @model_validator(mode="after")
+    def _target_fits_task(self) -> ModelConfig:
+        data, task = self.data, self.task
+        if task == "multiclass" and not data.labels:
+            raise ValueError("task 'multiclass' needs data.labels: every class, in a fixed order")
+        if task != "multiclass" and data.labels is not None:
+            raise ValueError(f"data.labels applies to task 'multiclass', not {task!r}")
+        if task != "regression" and (data.target_min is not None or data.target_max is not None):
+            raise ValueError(f"data.target_min/target_max apply to task 'regression', not {task!r}")
+        unit = self.promotion.bootstrap_unit
+        if unit == "day" and not self.holdout.time_column:
+            raise ValueError("promotion.bootstrap_unit 'day' needs holdout.time_column")
+        if unit == "group" and not self.holdout.group_column:
+            raise ValueError("promotion.bootstrap_unit 'group' needs holdout.group_column")
+        features = set(data.feature_names)
+        for column in self.holdout.columns:
+            if column == data.target:
+                raise ValueError(f"holdout column {column!r} is the target")
+            if self.holdout.policy == "time" and column in features:
+                raise ValueError(
+                    f"holdout.time_column {column!r} is a feature; time orders rows, it is not an input"
+                )
+        return self
+
+    def holdout_as_logged(self, params: dict[str, str]) -> ModelConfig:
+        """This config with the holdout settings a training run logged (how that version was split)."""
+        h = self.holdout
+        logged: dict[str, Any] = {
+            "policy": params.get("holdout.policy", "random"),
+            "fraction": float(params.get("holdout.fraction", h.fraction)),
+            "seed": int(params.get("holdout.seed", h.seed)),
+            "stratify": params.get("holdout.stratify", str(h.stratify)) == "True",
+        }
+        for key in ("time_column", "cutoff", "group_column"):
+            value = params.get(f"holdout.{key}")
+            logged[key] = None if value in (None, "None", "") else value
+        return self.model_copy(update={"holdout": HoldoutSpec.model_validate({**h.model_dump(), **logged})})
+
+    @property
+    def bootstrap_unit(self) -> str:
+        """What the bootstrap resamples (promotion.bootstrap_unit, with "auto" resolved)."""
+        unit = self.promotion.bootstrap_unit
+        if unit != "auto":
+            return unit
+        return {"time": "day", "group": "group"}.get(self.holdout.policy, "row")
+
     @property
     def metric_entry(self) -> Metric:
         """The registry entry of the promotion metric (direction, bootstrap statistic, range)."""
@@ -251,3 +161,20 @@ class ModelConfig(_Strict):
         if root.startswith("s3://") or os.path.isabs(root):
             return root.rstrip("/")
         return str((mlops_home() / root).resolve())
+
+
+__all__ = [
+    "MODEL_NAME_RE",
+    "DataSpec",
+    "DriftSpec",
+    "EstimatorSpec",
+    "ExecutionSpec",
+    "FeatureSpec",
+    "HoldoutSpec",
+    "MetricSpec",
+    "ModelConfig",
+    "PromotionSpec",
+    "ResourcesSpec",
+    "SnapshotSpec",
+    "ValidationSpec",
+]

@@ -5,6 +5,7 @@
     <root>/<snapshot_id>/_quarantine/                  QUARANTINED.json, result.json, report.html
     <root>/<snapshot_id>/_claims/                      announced.json, retrain-<n>.json, drift-retrain.json
     <root>/<snapshot_id>/_reports/                     validation.html, drift_verdict.{json,html}, ...
+    <root>/_replays/<replay_id>/                       replay.json, replay.html (gate backtests)
 
 Every path is relative to the model's snapshot root and starts with a validated snapshot id.
 """
@@ -19,6 +20,8 @@ QUARANTINE_DIR = "_quarantine"
 QUARANTINE_MARKER = "QUARANTINED.json"
 CLAIMS_DIR = "_claims"
 REPORTS_DIR = "_reports"
+REPLAYS_DIR = "_replays"
+"""Gate backtests of the model, beside its snapshots (not a snapshot id: ids start with a letter or digit)."""
 
 
 def manifest(snapshot_id: str) -> str:
@@ -41,4 +44,8 @@ def report(snapshot_id: str, name: str) -> str:
     return f"{validate_snapshot_id(snapshot_id)}/{REPORTS_DIR}/{name}"
 
 
-__all__ = ["CLAIMS_DIR", "DATA_FILES", "MANIFEST", "QUARANTINE_DIR", "REPORTS_DIR"]
+def replay(replay_id: str, name: str) -> str:
+    return f"{REPLAYS_DIR}/{validate_snapshot_id(replay_id)}/{name}"
+
+
+__all__ = ["CLAIMS_DIR", "DATA_FILES", "MANIFEST", "QUARANTINE_DIR", "REPLAYS_DIR", "REPORTS_DIR"]

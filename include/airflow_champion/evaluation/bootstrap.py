@@ -2,7 +2,7 @@
 
 Both models are scored on the *same* resampled rows, so row difficulty cancels out and the interval
 is far tighter than comparing two independent ones (evaluation/adr/0001-the-bootstrap-gate.md).
-The metric's bootstrap statistic comes from the registry (tasks.weighted), vectorised over
+The metric's bootstrap statistic comes from its registry entry (`Metric.weighted`), vectorised over
 resamples; memory is bounded by materialising at most _CHUNK_CELLS (resamples x rows) at a time.
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from airflow_champion.tasks.metrics import Metric
+    from airflow_champion.tasks.metric import Metric
 
 _CHUNK_CELLS = 2_000_000
 """Cells (resamples x rows) materialised at once: a few tens of MB whatever the holdout size."""
@@ -37,6 +37,13 @@ def resample_counts(rng: np.random.Generator, b: int, n: int) -> np.ndarray:
     return np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(np.float64)
 
 
+def cluster_counts(rng: np.random.Generator, b: int, clusters: np.ndarray, k: int) -> np.ndarray:
+    """(b x n) row weights of b cluster resamples: k clusters drawn with replacement, every row
+    weighted by how often its cluster was drawn (rows of one day, or one customer, move together)."""
+    drawn = resample_counts(rng, b, k)
+    return drawn[:, clusters]
+
+
 def paired_bootstrap(
     metric: Metric,
     y_true: Any,
@@ -46,11 +53,16 @@ def paired_bootstrap(
     samples: int,
     alpha: float,
     seed: int = 0,
+    clusters: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Paired bootstrap of `metric`(challenger) - `metric`(champion); positive always means "challenger
     better". `ci_low` is the one-sided lower bound at quantile `alpha` (promotion asks for it to be
     > 0), `ci_high` the bound at 1 - alpha. Resamples on which the metric is undefined (a binary one
     without both classes) are skipped and counted out of `samples_used`.
+
+    With `clusters` (an integer code per row: its day, its customer) whole clusters are resampled, as
+    the rows of one cluster share what the models cannot see (a day's weather, a customer's habits):
+    resampling rows would count them as independent and make the interval too narrow.
     """
     if samples < 1 or not 0 < alpha < 1:
         raise ValueError(f"need samples >= 1 and 0 < alpha < 1, got samples={samples}, alpha={alpha}")
@@ -65,12 +77,13 @@ def paired_bootstrap(
     if not np.isfinite(full[0]):
         raise ValueError(f"{metric.name} is undefined on these rows (e.g. a single class)")
     rng = np.random.default_rng(seed)
+    k = int(clusters.max()) + 1 if clusters is not None and clusters.size else 0
     chunk = max(1, _CHUNK_CELLS // n)
     kept: list[np.ndarray] = []
     done = 0
     while done < samples:
         b = min(chunk, samples - done)
-        w = resample_counts(rng, b, n)
+        w = resample_counts(rng, b, n) if clusters is None else cluster_counts(rng, b, clusters, k)
         d = sign * (stat_ch(w) - stat_cp(w))
         kept.append(d[np.isfinite(d)])
         done += b
@@ -88,7 +101,8 @@ def paired_bootstrap(
         "alpha": float(alpha),
         "samples": int(samples),
         "samples_used": used,
+        "clusters": k or None,
     }
 
 
-__all__ = ["paired_bootstrap", "resample_counts"]
+__all__ = ["cluster_counts", "paired_bootstrap", "resample_counts"]

@@ -23,8 +23,35 @@ def decide(
     challenger_score: float,
     champion_score: float | None,
     boot: dict[str, Any] | None,
+    blockers: list[str] | None = None,
 ) -> tuple[str, list[str], float | None]:
-    """Apply the promotion rules; returns (decision, reasons, rel_gain). Failing reasons come first."""
+    """Apply the promotion rules; returns (decision, reasons, rel_gain). Failing reasons come first.
+
+    `blockers` are failing reasons found before the comparison (possible leakage, too few judged rows,
+    a holdout made of duplicates): any of them rejects, whatever the scores say.
+    """
+    decision, reasons, rel_gain = _rules(
+        cfg,
+        challenger_version=challenger_version,
+        champion_version=champion_version,
+        challenger_score=challenger_score,
+        champion_score=champion_score,
+        boot=boot,
+    )
+    if blockers:
+        return "reject", [*blockers, *reasons], rel_gain
+    return decision, reasons, rel_gain
+
+
+def _rules(
+    cfg: ModelConfig,
+    *,
+    challenger_version: int,
+    champion_version: int | None,
+    challenger_score: float,
+    champion_score: float | None,
+    boot: dict[str, Any] | None,
+) -> tuple[str, list[str], float | None]:
     metric = cfg.metric.name
     maximize = cfg.metric_entry.greater_is_better
     pr = cfg.promotion

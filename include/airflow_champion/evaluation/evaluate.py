@@ -1,8 +1,9 @@
-"""Gate 3: champion vs challenger on the same holdout -> the verdict (the "blessing" promotion reads).
+"""Gate 3: champion vs challenger on the same judged rows -> the verdict (the "blessing" promotion reads).
 
-The holdout is the deterministic split training left out, so both models are judged on rows neither
-was fit on. The metric, its direction and its bootstrap statistic come from the registry; the
-predictions from the model's task. The verdict is recorded by `evaluation.record`.
+The judged rows are the challenger snapshot's holdout (by the config's holdout policy) minus every row
+either model was trained on (evaluation.judged). The metric, its direction and its bootstrap statistic
+come from the registry; the predictions from the model's task; possible leakage rejects (evaluation.
+leakage). The verdict is recorded by `evaluation.record`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from airflow_champion.errors import EvaluationError
+from airflow_champion.evaluation import leakage
 from airflow_champion.evaluation.bootstrap import paired_bootstrap
 from airflow_champion.evaluation.decision import decide
+from airflow_champion.evaluation.judged import Judged, champion_training, judged_rows
 from airflow_champion.evaluation.record import find_recorded_verdict, record_verdict
-from airflow_champion.modeling.holdout import split_holdout
 from airflow_champion.modeling.pipeline import features_and_target
 from airflow_champion.registry import tracking
 from airflow_champion.reports.jsonsafe import finite_or_none
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from airflow_champion.config import ModelConfig
+    from airflow_champion.tasks.metric import Metric
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,7 @@ def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd
             f"{cfg.name}: cannot load {role} v{version} from the registry: {type(exc).__name__}: {exc}"
         ) from exc
     try:
-        pred = task.predict(model, X)
+        pred = task.predict(model, X, cfg.data)
     except Exception as exc:
         raise EvaluationError(
             f"{cfg.name}: {role} v{version} cannot score the holdout: {type(exc).__name__}: {exc}"
@@ -48,6 +51,24 @@ def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd
     if not np.isfinite(pred).all():
         raise EvaluationError(f"{cfg.name}: {role} v{version} returned non-finite predictions")
     return pred
+
+
+def _score(cfg: ModelConfig, metric: Metric, y: np.ndarray, pred: np.ndarray, role: str) -> float:
+    try:
+        return float(metric.score(y, pred))
+    except ValueError as exc:
+        raise EvaluationError(
+            f"{cfg.name}: {metric.name} of the {role} is undefined on the judged rows: {exc}"
+        ) from exc
+
+
+def _blockers(cfg: ModelConfig, judged: Judged, metric: Metric, ch_score: float) -> list[str]:
+    out = leakage.holdout_blockers(cfg, judged.info)
+    if cfg.promotion.leakage_checks:
+        out += leakage.perfect_score(metric, ch_score, len(judged.y), "challenger")
+        X_train, y_train = features_and_target(cfg, judged.split.train)
+        out += leakage.single_feature_leaks(cfg, X_train, np.asarray(y_train), judged.X, judged.y)
+    return out
 
 
 def evaluate_challenger(
@@ -59,7 +80,7 @@ def evaluate_challenger(
     champion_version: int | None,
     snapshot_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """Score challenger and champion on the snapshot's holdout and return the verdict (JSON-safe).
+    """Score challenger and champion on the snapshot's judged rows and return the verdict (JSON-safe).
 
     With `snapshot_sha256` (the data's identity), an earlier finished evaluation of the same data,
     versions and config is returned (`reused: True`) instead of judging and recording again.
@@ -73,41 +94,48 @@ def evaluate_challenger(
     )
     if recorded is not None:
         log.info(
-            "%s: v%s vs %s on %s was judged before: %s (reused)",
+            "%s: v%s vs %s was judged on these data before: %s (reused)",
             cfg.name,
             challenger_version,
             champion_version,
-            snapshot_id,
             recorded.get("decision"),
         )
         return {**recorded, "reused": True}
-    _, holdout = split_holdout(cfg, df)
-    X, y = features_and_target(cfg, holdout)
-    why = task.judgeable(np.asarray(y))
-    if why:
-        raise EvaluationError(
-            f"{cfg.name}: holdout of snapshot {snapshot_id} has {why} (challenger v{challenger_version})"
-        )
 
     same = champion_version is not None and int(champion_version) == int(challenger_version)
+    seen_by_champion = (
+        champion_training(cfg, int(champion_version)) if champion_version is not None and not same else None
+    )
+    judged = judged_rows(cfg, df, champion_training=seen_by_champion)
+    X, y = judged.X, judged.y
+    why = task.judgeable(y)
+    if why:
+        raise EvaluationError(
+            f"{cfg.name}: the judged rows of snapshot {snapshot_id} have {why} "
+            f"(challenger v{challenger_version}; {judged.info})"
+        )
     p_ch = predict_version(cfg, task, challenger_version, "challenger", X)
     p_cp = None
     if champion_version is not None:
         p_cp = p_ch if same else predict_version(cfg, task, int(champion_version), "champion", X)
 
-    ch_score = float(metric.score(y, p_ch))
-    cp_score = float(metric.score(y, p_cp)) if p_cp is not None else None
+    ch_score = _score(cfg, metric, y, p_ch, "challenger")
+    cp_score = _score(cfg, metric, y, p_cp, "champion") if p_cp is not None else None
     boot: dict[str, Any] | None = None
     if p_cp is not None and not same:
-        boot = paired_bootstrap(
-            metric,
-            y,
-            p_ch,
-            p_cp,
-            samples=cfg.promotion.bootstrap_samples,
-            alpha=cfg.promotion.significance,
-            seed=cfg.holdout.seed,
-        )
+        try:
+            boot = paired_bootstrap(
+                metric,
+                y,
+                p_ch,
+                p_cp,
+                samples=cfg.promotion.bootstrap_samples,
+                alpha=cfg.promotion.significance,
+                seed=cfg.holdout.seed,
+                clusters=judged.clusters,
+            )
+        except ValueError as exc:
+            raise EvaluationError(f"{cfg.name}: the bootstrap of {metric.name} failed: {exc}") from exc
         assert cp_score is not None
         boot["diff"] = metric.oriented(ch_score, cp_score)  # the point estimate is scikit-learn's
     decision, reasons, rel_gain = decide(
@@ -117,6 +145,7 @@ def evaluate_challenger(
         challenger_score=ch_score,
         champion_score=cp_score,
         boot=boot,
+        blockers=[] if same else _blockers(cfg, judged, metric, ch_score),
     )
     diff = boot["diff"] if boot else (0.0 if same else None)
     verdict: dict[str, Any] = {
@@ -139,6 +168,7 @@ def evaluate_challenger(
         "confidence": float(1 - cfg.promotion.significance),
         "bootstrap_samples": int(boot["samples_used"]) if boot else 0,
         "holdout_rows": len(y),
+        "judged": judged.info,
         "floor": float(cfg.promotion.floor),
         "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "eval_run_id": None,

@@ -1,7 +1,8 @@
 """The evaluation report's plots, by the names a task lists (`Task.plots`).
 
-A bare Figure (no pyplot) keeps plotting thread-safe and headless. Each plot takes the judged labels
-and one prediction array per model; binary: ROC, precision-recall and confusion matrices.
+A bare Figure (no pyplot) keeps plotting thread-safe and headless. Each plot takes the judged labels,
+one prediction array per model and the class names; binary: ROC, precision-recall and confusion
+matrices; multiclass: confusion matrices; regression: predicted vs actual and residuals.
 """
 
 from __future__ import annotations
@@ -83,33 +84,70 @@ def _confusion_panel(ax: Any, cm: np.ndarray, labels: list[str], title: str) -> 
     )
 
 
-def confusion_matrix(y: np.ndarray, series: Series) -> bytes:
+def confusion_matrix(y: np.ndarray, series: Series, labels: list[str]) -> bytes:
+    """One panel per model: binary at the threshold, multiclass by the most probable class."""
     from sklearn.metrics import confusion_matrix as matrix
 
     fig = _figure(4.2 * len(series), 4)
     axes = fig.subplots(1, len(series), squeeze=False)[0]
+    codes = list(range(len(labels)))
     for ax, (label, p, _) in zip(axes, series, strict=True):
-        cm = matrix(y, (p >= THRESHOLD).astype(int), labels=[0, 1])
-        _confusion_panel(ax, cm, ["0", "1"], f"{label} @ {THRESHOLD}")
+        binary = p.ndim == 1
+        pred = (p >= THRESHOLD).astype(int) if binary else p.argmax(axis=1)
+        cm = matrix(y, pred, labels=codes)
+        _confusion_panel(ax, cm, labels, f"{label} @ {THRESHOLD}" if binary else label)
     fig.tight_layout()
     return _png(fig)
 
 
-PLOTS: dict[str, Callable[[np.ndarray, Series], bytes]] = {
-    "roc_curve": roc_curve,
-    "pr_curve": pr_curve,
+def predicted_vs_actual(y: np.ndarray, series: Series, labels: list[str]) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    for label, p, color in series:
+        ax.scatter(y, p, s=6, alpha=0.5, color=color, label=label)
+    lo, hi = (
+        float(min(y.min(), *(p.min() for _, p, _ in series))),
+        float(max(y.max(), *(p.max() for _, p, _ in series))),
+    )
+    ax.plot([lo, hi], [lo, hi], color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="actual", ylabel="predicted", title="Predicted vs actual (judged rows)")
+    ax.legend(loc="upper left")
+    return _png(fig)
+
+
+def residuals(y: np.ndarray, series: Series, labels: list[str]) -> bytes:
+    fig = _figure()
+    ax = fig.add_subplot()
+    for label, p, color in series:
+        ax.scatter(p, y - p, s=6, alpha=0.5, color=color, label=label)
+    ax.axhline(0.0, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="predicted", ylabel="actual - predicted", title="Residuals (judged rows)")
+    ax.legend(loc="upper left")
+    return _png(fig)
+
+
+PLOTS: dict[str, Callable[[np.ndarray, Series, list[str]], bytes]] = {
+    "roc_curve": lambda y, series, _labels: roc_curve(y, series),
+    "pr_curve": lambda y, series, _labels: pr_curve(y, series),
     "confusion_matrix": confusion_matrix,
+    "predicted_vs_actual": predicted_vs_actual,
+    "residuals": residuals,
 }
 
 
 def plots_for(
-    task: Task, y: np.ndarray, p_ch: np.ndarray, p_cp: np.ndarray | None, verdict: dict[str, Any]
+    task: Task,
+    y: np.ndarray,
+    p_ch: np.ndarray,
+    p_cp: np.ndarray | None,
+    verdict: dict[str, Any],
+    labels: list[str],
 ) -> dict[str, bytes]:
-    """`<name>.png` -> PNG bytes for every plot the task lists."""
+    """`<name>.png` -> PNG bytes for every plot the task lists (labels: the class names, if any)."""
     series: Series = [(f"challenger v{verdict['challenger_version']}", p_ch, "tab:orange")]
     if p_cp is not None:
         series.insert(0, (f"champion v{verdict['champion_version']}", p_cp, "tab:blue"))
-    return {f"{name}.png": PLOTS[name](np.asarray(y), series) for name in task.plots}
+    return {f"{name}.png": PLOTS[name](np.asarray(y), series, labels) for name in task.plots}
 
 
 __all__ = ["PLOTS", "plots_for"]

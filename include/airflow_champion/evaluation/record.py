@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
 
 
+def class_names(cfg: ModelConfig) -> list[str]:
+    """Names of the classes in code order: the declared labels (multiclass) or 0/1 (binary)."""
+    if cfg.data.labels:
+        return [str(v) for v in cfg.data.labels]
+    return ["0", "1"]
+
+
 def _key_filter(cfg: ModelConfig, snapshot_sha256: str, challenger: int, champion: int | None) -> str:
     fields = {
         "kind": "evaluation",
@@ -126,7 +133,7 @@ def record_verdict(
             metrics=[Metric(k, float(v), now, 0) for k, v in values.items() if v is not None],
             params=[Param(k, str(v)) for k, v in params.items()],
         )
-        plots = plots_for(get_task(cfg.task), y, p_ch, p_cp, verdict)
+        plots = plots_for(get_task(cfg.task), y, p_ch, p_cp, verdict, class_names(cfg))
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
             for fname, png in plots.items():

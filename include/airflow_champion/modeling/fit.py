@@ -1,4 +1,5 @@
-"""Fitting a challenger: split, fit the pipeline, check what it would save, score its holdout.
+"""Fitting a challenger: split by the holdout policy, fit the pipeline, check what it would save, score
+its holdout, fingerprint its training rows.
 
 Pure compute (no MLflow): `modeling.training` records what this returns.
 """
@@ -6,10 +7,11 @@ Pure compute (no MLflow): `modeling.training` records what this returns.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.errors import TrainingError
+from airflow_champion.modeling import fingerprints
 from airflow_champion.modeling.holdout import split_holdout
 from airflow_champion.modeling.pipeline import build_pipeline, features_and_target
 from airflow_champion.modeling.trusted_types import untrusted_types
@@ -33,14 +35,24 @@ class Fitted:
     holdout_pred: np.ndarray
     holdout_scores: dict[str, float]
     fit_seconds: float
+    train_fingerprints: np.ndarray
+    split_info: dict[str, Any] = field(default_factory=dict)
 
 
 def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitted:
     """Fit the config's pipeline on the snapshot's training rows and score it on its holdout."""
     task = get_task(cfg.task)
-    train_df, holdout_df = split_holdout(cfg, df)
-    X_train, y_train = features_and_target(cfg, train_df)
-    X_hold, y_hold = features_and_target(cfg, holdout_df)
+    problem = task.check_target(df[cfg.data.target], cfg.data) if cfg.data.target in df.columns else None
+    if problem:
+        raise TrainingError(f"{cfg.name}: snapshot {snapshot_id}: {problem}")
+    try:
+        split = split_holdout(cfg, df)
+    except ValueError as exc:  # e.g. a class too rare to stratify
+        raise TrainingError(
+            f"{cfg.name}: snapshot {snapshot_id} cannot be split for training: {exc}"
+        ) from exc
+    X_train, y_train = features_and_target(cfg, split.train)
+    X_hold, y_hold = features_and_target(cfg, split.judged)
     if task.estimator_kind == "classifier" and len(set(y_train.tolist())) < 2:
         raise TrainingError(f"{cfg.name}: snapshot {snapshot_id} has a single class in its training split")
     pipeline = build_pipeline(cfg)
@@ -56,13 +68,15 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
             f"{cfg.name}: the fitted model contains types not in trusted_types.TRUSTED_TYPES: {untrusted}; "
             "review them and add them to the list"
         )
-    pred = task.predict(pipeline, X_hold)
+    pred = task.predict(pipeline, X_hold, cfg.data)
     return Fitted(
         pipeline=pipeline,
-        train_df=train_df,
-        holdout_df=holdout_df,
+        train_df=split.train,
+        holdout_df=split.judged,
         X_holdout=X_hold,
         holdout_pred=pred,
         holdout_scores=task.all_scores(y_hold, pred),
         fit_seconds=fit_seconds,
+        train_fingerprints=fingerprints.unique_sorted(fingerprints.row_fingerprints(cfg, split.train)),
+        split_info=split.info,
     )

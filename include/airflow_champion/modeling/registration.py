@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion import settings
-from airflow_champion.modeling import references
+from airflow_champion.modeling import fingerprints, references
 from airflow_champion.modeling.trusted_types import TRUSTED_TYPES
 from airflow_champion.registry import tags, tracking
 
@@ -132,8 +132,8 @@ def log_and_register(
                 "estimator": cfg.estimator.class_path,
                 **{f"estimator.{k}": v for k, v in cfg.estimator.params.items()},
                 "task": cfg.task,
-                "holdout.fraction": cfg.holdout.fraction,
-                "holdout.seed": cfg.holdout.seed,
+                **{f"holdout.{k}": v for k, v in cfg.holdout.model_dump().items()},
+                "fingerprints.scheme": fingerprints.SCHEME,
                 "metric": cfg.metric.name,
                 "snapshot_id": snapshot_id,
                 "train_rows": len(fitted.train_df),
@@ -143,6 +143,7 @@ def log_and_register(
         mlflow.log_metrics({f"holdout_{k}": v for k, v in fitted.holdout_scores.items()})
         mlflow.log_metric("fit_seconds", fitted.fit_seconds)
         references.log_samples(cfg, fitted.train_df, fitted.holdout_df)
+        references.log_fingerprints(fitted.train_fingerprints)
         info = mlflow.sklearn.log_model(
             fitted.pipeline,
             name="model",

@@ -64,7 +64,7 @@ def _snapshot_holdout(cfg: ModelConfig, mv: Any) -> pd.DataFrame:
     df, manifest = load_snapshot(cfg, sid)
     if manifest.sha256 != tags.read(mv, "snapshot_sha256"):
         raise ValueError(f"snapshot {sid} is not the data the champion was trained on (sha256 differs)")
-    return split_holdout(cfg, df)[1]
+    return split_holdout(cfg, df).judged
 
 
 def score_baseline(
@@ -106,7 +106,11 @@ def score_champion(
     info: dict[str, Any] = {"reference_rows": len(baseline), "current_rows": len(current), "error": None}
     try:
         task = get_task(cfg.task)
-        return task.predict(model, features(cfg, baseline)), task.predict(model, features(cfg, current)), info
+        return (
+            task.predict(model, features(cfg, baseline), cfg.data),
+            task.predict(model, features(cfg, current), cfg.data),
+            info,
+        )
     except (KeyError, ValueError, TypeError) as exc:
         info["error"] = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("%s v%s cannot score for prediction drift: %s", cfg.name, champion, info["error"])

@@ -21,6 +21,7 @@ from airflow_champion.monitoring.statistics import (
     untestable,
 )
 from airflow_champion.reports.jsonsafe import to_jsonable
+from airflow_champion.tasks import get_task
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,13 +31,35 @@ if TYPE_CHECKING:
 ENGINE = "mlops-drift/1"
 
 
-def _as_series(scores: Any, name: str) -> pd.Series:
+def _prediction_drift(cfg: ModelConfig, reference: Any, current: Any, seed: int) -> dict[str, Any]:
+    """Drift of the champion's predictions, per prediction column of its task (binary: P(positive);
+    multiclass: each class's probability; regression: the value), summarised as the column that
+    moved most. Sampled as the features are, so the same rows are compared."""
     import numpy as np
     import pandas as pd
 
-    if isinstance(scores, pd.Series):
-        return scores.reset_index(drop=True)
-    return pd.Series(np.asarray(scores).ravel(), name=name)
+    task, spec = get_task(cfg.task), cfg.drift
+    ref_cols = task.prediction_columns(np.asarray(reference), cfg.data)
+    cur_cols = task.prediction_columns(np.asarray(current), cfg.data)
+    columns: dict[str, dict[str, Any]] = {}
+    for name, ref in ref_cols.items():
+        rs, cs = pd.Series(ref, name=name), pd.Series(cur_cols[name], name=name)
+        ri, ci = sample_index(len(rs), spec.max_rows, seed), sample_index(len(cs), spec.max_rows, seed + 1)
+        rs = rs if ri is None else rs.iloc[ri]
+        cs = cs if ci is None else cs.iloc[ci]
+        columns[name] = numeric_drift(rs, cs, spec.numeric_threshold)
+    if len(columns) == 1:
+        return next(iter(columns.values()))
+    tested = {k: v for k, v in columns.items() if v["status"] == "ok"}
+    worst = max(tested, key=lambda k: tested[k]["effect_size"] or 0.0, default=None)
+    summary = dict(tested[worst]) if worst else dict(next(iter(columns.values())))
+    summary.update(
+        drifted=any(v["drifted"] for v in tested.values()),
+        column=worst,
+        drifted_columns=sorted(k for k, v in tested.items() if v["drifted"]),
+        columns=columns,
+    )
+    return summary
 
 
 def compute_drift(
@@ -50,7 +73,7 @@ def compute_drift(
 ) -> dict[str, Any]:
     """JSON-safe drift verdict of `current` against `reference` for the features of `cfg`.
 
-    Scores (the champion's positive-class probabilities for the rows of each frame) add
+    The champion's predictions for the rows of each frame (as its task defines them) add
     `prediction_drift`; a target column present in both frames adds `target_drift` (concept drift shows
     there, not in the features). Neither changes `overall`, which is about the inputs.
     """
@@ -126,15 +149,14 @@ def compute_drift(
     }
 
     if reference_scores is not None and current_scores is not None:
-        rs = _as_series(reference_scores, "prediction")
-        cs = _as_series(current_scores, "prediction")
-        ri, ci = sample_index(len(rs), spec.max_rows, seed), sample_index(len(cs), spec.max_rows, seed + 1)
-        rs = rs if ri is None else rs.iloc[ri]
-        cs = cs if ci is None else cs.iloc[ci]
-        verdict["prediction_drift"] = numeric_drift(rs, cs, spec.numeric_threshold)
+        verdict["prediction_drift"] = _prediction_drift(cfg, reference_scores, current_scores, seed)
 
     target = cfg.data.target
     if target in ref_s.columns and target in cur_s.columns:
-        verdict["target_drift"] = categorical_drift(ref_s[target], cur_s[target], spec.categorical_threshold)
+        ref_t, cur_t = ref_s[target], cur_s[target]
+        if get_task(cfg.task).target_type == "numeric":
+            verdict["target_drift"] = numeric_drift(ref_t, cur_t, spec.numeric_threshold)
+        else:
+            verdict["target_drift"] = categorical_drift(ref_t, cur_t, spec.categorical_threshold)
 
     return to_jsonable(verdict)  # type: ignore[no-any-return]

@@ -150,6 +150,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--actor", default="cli", help="who runs it (recorded in the ledger)")
     run.set_defaults(func=commands.cmd_run)
 
+    rp = sub.add_parser(
+        "replay", help="gate backtest over past snapshots: the gate vs the next-snapshot truth"
+    )
+    rp.add_argument("model", help=MODEL_HELP)
+    rp.add_argument(
+        "--from", dest="from_id", default=None, metavar="ID", help="first snapshot id (default: oldest)"
+    )
+    rp.add_argument(
+        "--to", dest="to_id", default=None, metavar="ID", help="last snapshot id (default: newest)"
+    )
+    rp.add_argument(
+        "--policy",
+        default=None,
+        metavar="YAML",
+        help="config sections to try instead (holdout, promotion, metric, estimator, validation)",
+    )
+    rp.set_defaults(func=commands.cmd_replay)
+
     d = sub.add_parser("demo", help="the embedded-default demo through Airflow (make demo)")
     d.add_argument("--model", default="churn", help="the model whose story is told (churn)")
     d.add_argument("--keep", action="store_true", help="keep the previous demo state")

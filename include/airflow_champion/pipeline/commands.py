@@ -31,6 +31,11 @@ def _lineage(args: argparse.Namespace) -> dict[str, str]:
 def cmd_generate(args: argparse.Namespace) -> Any:
     from airflow_champion_demo import datagen
 
+    if args.model in datagen.SCENARIOS:  # time-ordered scenarios land their own weekly extracts
+        return [
+            m.to_dict()
+            for m in datagen.SCENARIOS[args.model](steps.config(args.model), weeks=args.weeks, seed=args.seed)
+        ]
     manifests = datagen.write_weekly_snapshots(
         steps.config(args.model),
         start=date.fromisoformat(args.start),
@@ -107,6 +112,21 @@ def cmd_run(args: argparse.Namespace) -> Any:
         force=args.force,
         actor=args.actor,
     )
+
+
+def cmd_replay(args: argparse.Namespace) -> Any:
+    from airflow_champion.config.loading import load_overrides
+
+    overrides = load_overrides(args.policy) if args.policy else None
+    result = steps.replay(
+        args.model,
+        from_id=args.from_id,
+        to_id=args.to_id,
+        overrides=overrides,
+        overrides_source=str(args.policy or "<overrides>"),
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    return {k: result[k] for k in ("model", "replay_id", "total", "report_uri", "json_uri", "holdout")}
 
 
 def cmd_demo(args: argparse.Namespace) -> Any:

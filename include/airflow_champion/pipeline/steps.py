@@ -15,9 +15,6 @@ from airflow_champion.config import ModelConfig, load_config
 from airflow_champion.config.checks import check_estimator_importable
 from airflow_champion.errors import (
     SnapshotError,
-    SnapshotLoadError,
-    SnapshotTooLargeError,
-    ValidationFailedError,
 )
 
 log = logging.getLogger(__name__)
@@ -61,56 +58,9 @@ def validate(model: str | ModelConfig, snapshot: str = "latest") -> dict[str, An
     raised; an incomplete snapshot (no manifest, hash mismatch) is refused without quarantine because
     it may still be landing.
     """
-    from airflow_champion.data import snapshots
-    from airflow_champion.data.reading import load_snapshot
-    from airflow_champion.validation.report import render_report_html, unreadable_snapshot
-    from airflow_champion.validation.validate import validate_dataframe
+    from airflow_champion.validation.gate import validate_snapshot
 
-    cfg = config(model)
-    root = cfg.snapshot_root()
-    snapshot_id = snapshots.resolve_snapshot_id(root, snapshot)
-    snapshots.refuse_quarantined(root, snapshot_id, "fix the data and land it as a new snapshot")
-    try:
-        df, manifest = load_snapshot(cfg, snapshot_id)
-    except (SnapshotLoadError, SnapshotTooLargeError) as exc:
-        failure, failure_page = unreadable_snapshot(cfg.name, snapshot_id, exc)
-        uri = snapshots.quarantine(
-            root, snapshot_id, reason=str(exc), result=failure, report_html=failure_page
-        )
-        raise ValidationFailedError(
-            f"{cfg.name}: snapshot {snapshot_id} is unreadable and was quarantined: {exc} (report: {uri})",
-            snapshot_id=snapshot_id,
-            report_uri=uri,
-            result=failure,
-        ) from exc
-
-    result = validate_dataframe(cfg, df, snapshot_id)
-    page = render_report_html(result)
-    payload = result.as_dict()
-    if not result.success:
-        uri = snapshots.quarantine(
-            root, snapshot_id, reason=result.summary(), result=payload, report_html=page
-        )
-        raise ValidationFailedError(
-            f"{cfg.name}: snapshot {snapshot_id} failed validation and was quarantined: {result.summary()} "
-            f"(report: {uri})",
-            snapshot_id=snapshot_id,
-            report_uri=uri,
-            result=payload,
-        )
-    uri = snapshots.write_report(root, snapshot_id, "validation.html", page)
-    log.info(
-        "Snapshot %s of %s passed %s expectations", snapshot_id, cfg.name, result.statistics["evaluated"]
-    )
-    return {
-        "model": cfg.name,
-        "snapshot_id": snapshot_id,
-        "sha256": manifest.sha256,
-        "rows": manifest.rows,
-        "success": True,
-        "statistics": payload["statistics"],
-        "report_uri": uri,
-    }
+    return validate_snapshot(config(model), snapshot)
 
 
 def train(
@@ -268,6 +218,33 @@ def record_drift_retrain(model: str | ModelConfig, decision: dict[str, Any], by:
     return record(config(model), decision, by)
 
 
+def replay(
+    model: str | ModelConfig,
+    *,
+    from_id: str | None = None,
+    to_id: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    overrides_source: str = "<overrides>",
+    replay_id: str | None = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Gate backtest over the model's complete snapshots in order (see evaluation.backtest); writes
+    its JSON and page beside the snapshots (under `replay_id`, default: time + overrides hash),
+    registers nothing and moves no alias."""
+    from airflow_champion.config.loading import with_overrides
+    from airflow_champion.data import snapshots
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.evaluation import backtest, backtest_record
+
+    cfg = with_overrides(config(model), overrides, overrides_source)
+    ids = [m.snapshot_id for m in snapshots.complete_snapshots(cfg.snapshot_root())]
+    ids = [i for i in ids if (from_id is None or i >= from_id) and (to_id is None or i <= to_id)]
+    if len(ids) < 2:
+        raise SnapshotError(f"{cfg.name}: a backtest needs two complete snapshots in range, found {ids}")
+    result = backtest.replay(cfg, ids, lambda sid: load_snapshot(cfg, sid)[0], progress=progress)
+    return backtest_record.record_replay(cfg, result, replay_id or backtest_record.replay_id(overrides))
+
+
 __all__ = [
     "announce",
     "claim",
@@ -279,6 +256,7 @@ __all__ = [
     "promote",
     "record_drift_retrain",
     "release_claim",
+    "replay",
     "rollback",
     "status",
     "train",

@@ -4,16 +4,155 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_champion.tasks import binary_stats as stats
 from airflow_champion.tasks.base import TargetCheck, TargetSpec, Task
-from airflow_champion.tasks.metrics import BINARY
+from airflow_champion.tasks.metric import Metric
+from airflow_champion.tasks.thresholds import PROBA_CLIP, THRESHOLD
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 
+# ------------------------------------------------------------------------- point estimates (sklearn)
+# y holds 0/1, p the probability of the positive class; label metrics threshold at THRESHOLD.
+
+
+def _roc_auc(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p))
+
+
+def _average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import average_precision_score
+
+    return float(average_precision_score(y, p))
+
+
+def _accuracy(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(y, (p >= THRESHOLD).astype(int)))
+
+
+def _balanced_accuracy(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    return float(balanced_accuracy_score(y, (p >= THRESHOLD).astype(int)))
+
+
+def _f1(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, (p >= THRESHOLD).astype(int), zero_division=0))
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    import numpy as np
+    from sklearn.metrics import log_loss
+
+    return float(log_loss(y, np.clip(p, PROBA_CLIP, 1 - PROBA_CLIP), labels=[0, 1]))
+
+
+def _brier(y: np.ndarray, p: np.ndarray) -> float:
+    from sklearn.metrics import brier_score_loss
+
+    return float(brier_score_loss(y, p))
+
+
+BINARY = "binary"
+METRICS: tuple[Metric, ...] = (
+    Metric(
+        "roc_auc",
+        BINARY,
+        True,
+        "scores",
+        _roc_auc,
+        stats.binary_roc_auc,
+        0.0,
+        1.0,
+        1.0,
+        "area under the ROC curve",
+    ),
+    Metric(
+        "average_precision",
+        BINARY,
+        True,
+        "scores",
+        _average_precision,
+        stats.binary_average_precision,
+        0.0,
+        1.0,
+        1.0,
+        "area under the precision-recall curve",
+    ),
+    Metric(
+        "accuracy",
+        BINARY,
+        True,
+        "labels",
+        _accuracy,
+        stats.binary_accuracy,
+        0.0,
+        1.0,
+        1.0,
+        f"share of correct labels at threshold {THRESHOLD}",
+    ),
+    Metric(
+        "balanced_accuracy",
+        BINARY,
+        True,
+        "labels",
+        _balanced_accuracy,
+        stats.binary_balanced_accuracy,
+        0.0,
+        1.0,
+        1.0,
+        "mean recall of the two classes",
+    ),
+    Metric(
+        "f1",
+        BINARY,
+        True,
+        "labels",
+        _f1,
+        stats.binary_f1,
+        0.0,
+        1.0,
+        1.0,
+        "harmonic mean of precision and recall of the positive class",
+    ),
+    Metric(
+        "log_loss",
+        BINARY,
+        False,
+        "scores",
+        _log_loss,
+        stats.binary_log_loss,
+        0.0,
+        None,
+        0.0,
+        "mean negative log-likelihood",
+    ),
+    Metric(
+        "brier",
+        BINARY,
+        False,
+        "scores",
+        _brier,
+        stats.binary_brier,
+        0.0,
+        1.0,
+        0.0,
+        "mean squared error of the probability",
+    ),
+)
+
+
 class BinaryTask(Task):
     name = BINARY
+    METRICS = METRICS
     estimator_kind = "classifier"
     default_metric = "roc_auc"
     plots = ("roc_curve", "pr_curve", "confusion_matrix")
@@ -30,6 +169,16 @@ class BinaryTask(Task):
 
         counts = np.bincount(np.asarray(y, dtype=int), minlength=2)
         return y if counts.min() >= 2 else None
+
+    def check_target(self, values: pd.Series, data: TargetSpec) -> str | None:
+        distinct = values.dropna().unique()
+        if len(distinct) > 2:
+            shown = ", ".join(repr(v) for v in sorted(distinct, key=str)[:6])
+            return (
+                f"target {data.target!r} has {len(distinct)} distinct values ({shown}); a binary task "
+                "needs two (set task: multiclass, or recode the column)"
+            )
+        return None
 
     def judgeable(self, y: np.ndarray) -> str | None:
         import numpy as np
@@ -58,7 +207,9 @@ class BinaryTask(Task):
         )
         return checks
 
-    def predict(self, model: Any, X: pd.DataFrame) -> np.ndarray:
+    target_type = "categorical"
+
+    def predict(self, model: Any, X: pd.DataFrame, data: TargetSpec) -> np.ndarray:
         """P(positive class) for each row: the column of class 1 in predict_proba."""
         import numpy as np
 
@@ -67,9 +218,6 @@ class BinaryTask(Task):
         if 1 not in classes:
             raise ValueError(f"model classes {classes} do not include the positive class 1")
         return proba[:, classes.index(1)].astype(np.float64)
-
-    def prediction_columns(self, pred: np.ndarray) -> dict[str, np.ndarray]:
-        return {"prediction": pred}
 
 
 def _labels_of(positive: str | int | bool) -> list[Any] | None:
@@ -81,4 +229,4 @@ def _labels_of(positive: str | int | bool) -> list[Any] | None:
     return None
 
 
-__all__ = ["BinaryTask"]
+__all__ = ["BINARY", "METRICS", "BinaryTask"]

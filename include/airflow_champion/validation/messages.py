@@ -72,6 +72,10 @@ def describe(spec: dict[str, Any]) -> str:
     c = f"column {col!r}"
     if exp == "expect_unique_column_names":
         return "column names are unique"
+    if exp == "expect_share_of_repeated_rows_at_most":
+        return "few rows repeat another row"
+    if exp == "expect_rows_per_class_at_least":
+        return f"{c} has enough rows of every class"
     if exp == "expect_column_to_exist":
         return f"{c} exists"
     if check == "numeric":
@@ -154,10 +158,14 @@ def failure_message(spec: dict[str, Any], r: dict[str, Any], dtypes: dict[str, s
             f"{_fmt_list(list(kw.get('value_set') or []))}{allowed}{eg}"
         ), details
     if check == "both_classes":
-        return (
-            f"{c} has {_fmt(r.get('observed_value'))} distinct value(s); both classes must be present",
-            details,
-        )
+        observed = r.get("observed_value")
+        if isinstance(observed, int | float) and observed > 2:
+            return (
+                f"{c} has {_fmt(observed)} distinct values; a binary target has exactly two "
+                "(for more classes set task: multiclass and data.labels)",
+                details,
+            )
+        return f"{c} has {_fmt(observed)} distinct value(s); both classes must be present", details
     if exp in _AGGREGATE_STATS:
         lo, hi = kw.get("min_value"), kw.get("max_value")
         if hi is None:

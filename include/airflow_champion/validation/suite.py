@@ -172,31 +172,65 @@ def _config_specs(cfg: ModelConfig) -> list[dict[str, Any]]:
             column=data.target,
         )
     )
-    specs.extend(_target_spec(data.target, check) for check in get_task(cfg.task).target_checks(data))
-    return specs
+    for check in get_task(cfg.task).target_checks(data):
+        spec = _target_spec(data.target, check)
+        if spec is not None:
+            specs.append(spec)
+    return [*specs, *_holdout_specs(cfg)]
 
 
-def _target_spec(column: str, check: TargetCheck) -> dict[str, Any]:
+PANDAS_CHECKS = {"min_count_per_value"}
+"""Target checks GX has no expectation for; validation.validate runs them on the frame."""
+
+
+def _target_spec(column: str, check: TargetCheck) -> dict[str, Any] | None:
     """A task's target check as an expectation (its `check` name picks the failure message)."""
     p = check.params
+    name = p.get("check")
     if check.kind == "in_set":
         return _spec(
-            "expect_column_values_to_be_in_set",
-            check.why,
-            p.get("check"),
-            column=column,
-            value_set=list(p["values"]),
+            "expect_column_values_to_be_in_set", check.why, name, column=column, value_set=list(p["values"])
         )
     if check.kind == "n_distinct":
         return _spec(
             "expect_column_unique_value_count_to_be_between",
             check.why,
-            p.get("check"),
+            name,
             column=column,
             min_value=p.get("min"),
             max_value=p.get("max"),
         )
+    if check.kind == "numeric":
+        return _spec(
+            "expect_column_values_to_be_in_type_list", check.why, name, column=column, type_list=NUMERIC_TYPES
+        )
+    if check.kind == "finite":
+        return _spec(
+            "expect_column_values_to_be_between",
+            check.why,
+            name,
+            column=column,
+            min_value=-FLOAT_MAX,
+            max_value=FLOAT_MAX,
+        )
+    if check.kind == "range":
+        bounds = {
+            k: v for k, v in (("min_value", p.get("min")), ("max_value", p.get("max"))) if v is not None
+        }
+        return _spec("expect_column_values_to_be_between", check.why, name, column=column, **bounds)
+    if check.kind in PANDAS_CHECKS:
+        return None
     raise ValueError(f"unknown target check kind {check.kind!r}")
+
+
+def _holdout_specs(cfg: ModelConfig) -> list[dict[str, Any]]:
+    """The holdout policy's own column (time or group key) must be there and complete in every snapshot."""
+    specs = []
+    for column in cfg.holdout.columns:
+        why = f"holdout.policy {cfg.holdout.policy!r} splits on it"
+        specs.append(_spec("expect_column_to_exist", why, column=column))
+        specs.append(_spec("expect_column_values_to_not_be_null", why, "not_null", column=column))
+    return specs
 
 
 def entry_columns(kwargs: dict[str, Any]) -> list[str]:

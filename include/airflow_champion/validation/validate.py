@@ -16,6 +16,7 @@ import pandas as pd
 
 from airflow_champion.config import ModelConfig
 from airflow_champion.reports.jsonsafe import to_jsonable
+from airflow_champion.tasks import get_task
 from airflow_champion.validation.gx_run import run_expectations
 from airflow_champion.validation.messages import describe, failure_message, spec_column
 from airflow_champion.validation.suite import build_suite_spec, entry_columns
@@ -91,9 +92,59 @@ def _prepare(
     category_cols = [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]
     if category_cols:  # GX's set checks want plain values
         df = df.astype({c: object for c in category_cols})
-    missing = {c for c in [*cfg.data.feature_names, cfg.data.target] if c not in df.columns}
-    non_numeric = {c for c in cfg.data.numeric if c in df.columns and not _is_numeric_like(df[c])}
+    required = [*cfg.data.feature_names, cfg.data.target, *cfg.holdout.columns]
+    missing = {c for c in required if c not in df.columns}
+    numeric = [*cfg.data.numeric, *([cfg.data.target] if get_task(cfg.task).target_type == "numeric" else [])]
+    non_numeric = {c for c in numeric if c in df.columns and not _is_numeric_like(df[c])}
+    prechecks.extend(_frame_checks(cfg, df, missing))
     return df, prechecks, missing, non_numeric
+
+
+def _precheck(
+    expectation: str, column: str | None, why: str, failure: str | None, **details: Any
+) -> dict[str, Any]:
+    spec = {
+        "expectation": expectation,
+        "kwargs": {"column": column},
+        "meta": {"source": "pandas", "why": why},
+    }
+    return {"spec": spec, "success": failure is None, "message": failure or "ok", "details": details}
+
+
+def _frame_checks(cfg: ModelConfig, df: pd.DataFrame, missing: set[str]) -> list[dict[str, Any]]:
+    """Whole-frame checks GX has no expectation for: repeated rows, and rows per class (multiclass)."""
+    from airflow_champion.modeling.fingerprints import duplicate_share
+    from airflow_champion.reports.numbers import pct
+
+    limit = cfg.validation.max_duplicate_share
+    share = duplicate_share(cfg, df)
+    out = [
+        _precheck(
+            "expect_share_of_repeated_rows_at_most",
+            None,
+            f"validation.max_duplicate_share = {pct(limit)}: copies leak between training and judging",
+            None
+            if share <= limit
+            else f"{pct(share)} of the {len(df)} rows repeat another row (features and target), "
+            f"more than validation.max_duplicate_share {pct(limit)}",
+            duplicate_share=share,
+        )
+    ]
+    target = cfg.data.target
+    for check in get_task(cfg.task).target_checks(cfg.data):
+        if check.kind != "min_count_per_value" or target in missing:
+            continue
+        counts = df[target].astype(str).value_counts()
+        need = int(check.params["min_count"])
+        short = {
+            str(v): int(counts.get(str(v), 0)) for v in check.params["values"] if counts.get(str(v), 0) < need
+        }
+        failure = None
+        if short:
+            listed = ", ".join(f"{k!r}: {n}" for k, n in short.items())
+            failure = f"column {target!r}: classes with fewer than {need} rows: {listed}"
+        out.append(_precheck("expect_rows_per_class_at_least", target, check.why, failure, short=short))
+    return out
 
 
 def _skip_reason(spec: dict[str, Any], missing: set[str], non_numeric: set[str]) -> str | None:
@@ -179,7 +230,7 @@ def validate_dataframe(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> 
 
     evaluated = sum(1 for c in checks if c["success"] is not None)
     successful = sum(1 for c in checks if c["success"])
-    required = {*cfg.data.feature_names, cfg.data.target}
+    required = {*cfg.data.feature_names, cfg.data.target, *cfg.holdout.columns}
     extra = [c for c in dict.fromkeys(str(c) for c in df.columns) if c not in required]
     return ValidationResult(
         model=cfg.name,

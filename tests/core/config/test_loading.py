@@ -62,3 +62,44 @@ def test_loading_a_config_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"task": "multiclass", "metric": {"name": "log_loss", "direction": None}},
+            "task 'multiclass' needs data.labels",
+        ),
+        ({"data": {"labels": [0, 1, 2]}}, "data.labels applies to task 'multiclass', not 'binary'"),
+        ({"data": {"target_min": 0}}, "target_min/target_max apply to task 'regression'"),
+        ({"holdout": {"policy": "time"}}, "policy 'time' needs time_column"),
+        ({"holdout": {"policy": "group"}}, "policy 'group' needs group_column"),
+        ({"holdout": {"cutoff": "2026-01-01"}}, "cutoff applies to policy 'time' only"),
+        ({"holdout": {"policy": "time", "time_column": "tenure_months"}}, "is a feature"),
+        ({"promotion": {"bootstrap_unit": "day"}}, "bootstrap_unit 'day' needs holdout.time_column"),
+        ({"task": "regression"}, "not a regression metric"),
+    ],
+)
+def test_task_and_holdout_settings_that_cannot_work_are_named(
+    churn_cfg: Any, change: dict, message: str
+) -> None:
+    raw = _raw(churn_cfg)
+    for key, value in change.items():
+        raw[key] = (
+            {**raw[key], **value} if isinstance(value, dict) and isinstance(raw.get(key), dict) else value
+        )
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_config(raw)
+
+
+def test_overrides_replace_sections_and_are_validated(churn_cfg: Any) -> None:
+    from airflow_champion.config.loading import with_overrides
+
+    tried = with_overrides(churn_cfg, {"promotion": {"min_abs_gain": 0.02}, "holdout": {"fraction": 0.3}})
+    assert tried.promotion.min_abs_gain == 0.02 and tried.promotion.floor == churn_cfg.promotion.floor
+    assert tried.holdout.fraction == 0.3 and tried.config_hash != churn_cfg.config_hash
+    with pytest.raises(ConfigError, match="cannot override"):
+        with_overrides(churn_cfg, {"snapshots": {"root": "/etc"}})
+    with pytest.raises(ConfigError, match="did you mean 'policy'"):
+        with_overrides(churn_cfg, {"holdout": {"polcy": "time"}})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from airflow_champion.evaluation.bootstrap import paired_bootstrap
-from airflow_champion.tasks.metrics import REGISTRY, get_metric
+from airflow_champion.tasks import REGISTRY, get_metric
 
 pytestmark = pytest.mark.unit
 

@@ -55,7 +55,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     """
     import mlflow.sklearn
     from airflow_champion.config import load_config
-    from airflow_champion.modeling import holdout, pipeline, trusted_types
+    from airflow_champion.modeling import fingerprints, holdout, pipeline, references, trusted_types
     from airflow_champion.registry import tracking
     from sklearn.base import clone
 
@@ -68,22 +68,26 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     try:
         cfg = load_config("breast_cancer")
         df = _bc_frame()
-        train, _ = holdout.split_holdout(cfg, df)
+        train = holdout.split_holdout(cfg, df).train
         X, y = pipeline.features_and_target(cfg, train)
         good = pipeline.build_pipeline(cfg).fit(X, y)
         same = clone(good).fit(X, y)
         shuffled = clone(good).fit(X, np.random.default_rng(0).permutation(y))
         tracking.configure()
         tracking.ensure_experiment(cfg)
+        seen = fingerprints.unique_sorted(fingerprints.row_fingerprints(cfg, train))
         for m in (good, same, shuffled):
-            mlflow.sklearn.log_model(
-                m,
-                name="model",
-                registered_model_name=cfg.registered_model_name,
-                serialization_format="skops",
-                skops_trusted_types=trusted_types.TRUSTED_TYPES,
-                pip_requirements=["scikit-learn"],
-            )
+            with mlflow.start_run(experiment_id=tracking.ensure_experiment(cfg)):
+                mlflow.log_param("fingerprints.scheme", fingerprints.SCHEME)  # what training logs
+                references.log_fingerprints(seen)
+                mlflow.sklearn.log_model(
+                    m,
+                    name="model",
+                    registered_model_name=cfg.registered_model_name,
+                    serialization_format="skops",
+                    skops_trusted_types=trusted_types.TRUSTED_TYPES,
+                    pip_requirements=["scikit-learn"],
+                )
         yield {"cfg": cfg, "df": df, "home": home, "good": 1, "same": 2, "bad": 3}
     finally:
         mp.undo()

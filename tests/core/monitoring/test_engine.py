@@ -250,3 +250,37 @@ def test_render_verdict_html_escapes() -> None:
     out = render_verdict_html(verdict)
     assert "<script>" not in out and "&lt;script&gt;" in out
     assert "x &lt; y &amp; z" in out and "DRIFT" in out and "reference 5 of 10 rows" in out
+
+
+def test_multiclass_prediction_drift_compares_each_class_probability() -> None:
+    from airflow_champion.config import load_config
+    from airflow_champion_demo.datagen import generate
+
+    cfg = load_config("wine")
+    ref, cur = generate("wine", 3000, 1), generate("wine", 3000, 2)
+    rng = np.random.default_rng(0)
+    same = rng.dirichlet([4, 3, 2], 3000)
+    moved = rng.dirichlet([1, 3, 6], 3000)  # mass moves from class 0 to class 2
+    v = compute_drift(cfg, ref, cur, reference_scores=same, current_scores=moved)
+    pd_ = v["prediction_drift"]
+    assert set(pd_["columns"]) == {"p(0)", "p(1)", "p(2)"}
+    assert pd_["drifted"] is True and set(pd_["drifted_columns"]) >= {"p(0)", "p(2)"}
+    assert (
+        compute_drift(cfg, ref, cur, reference_scores=same, current_scores=rng.dirichlet([4, 3, 2], 3000))[
+            "prediction_drift"
+        ]["drifted"]
+        is False
+    )
+    assert v["target_drift"]["type"] == "categorical"
+
+
+def test_regression_target_drift_is_numeric() -> None:
+    from airflow_champion.config import load_config
+    from airflow_champion_demo.datagen import generate
+
+    cfg = load_config("diabetes")
+    ref, cur = generate("diabetes", 3000, 1), generate("diabetes", 3000, 2)
+    assert compute_drift(cfg, ref, cur)["target_drift"]["drifted"] is False
+    shifted = cur.assign(target=cur["target"] * 1.5)
+    td = compute_drift(cfg, ref, shifted)["target_drift"]
+    assert td["type"] == "numeric" and td["method"] == "wasserstein" and td["drifted"] is True

@@ -1,4 +1,4 @@
-"""Bootstrap statistics: each metric as a function of row counts, vectorised over resamples.
+"""Bootstrap statistics of the binary metrics: each as a function of row counts, over resamples.
 
 A resample is a vector of row counts w (how often each original row was drawn), so B resamples are a
 (B x n) matrix W and every metric becomes weighted sums: O(B*n), no gathering of rows, no Python loop
@@ -7,11 +7,11 @@ by every resample. A statistic returns NaN for a resample on which the metric is
 binary task: a resample without both classes), and the bootstrap leaves those out.
 
 Each factory is checked against scikit-learn on explicitly resampled rows (tests/core/tasks).
+Shared pieces (rank groups, masking) are used by the multiclass statistics too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from airflow_champion.tasks.thresholds import PROBA_CLIP, THRESHOLD
@@ -19,8 +19,7 @@ from airflow_champion.tasks.thresholds import PROBA_CLIP, THRESHOLD
 if TYPE_CHECKING:
     import numpy as np
 
-Statistic = Callable[["np.ndarray"], "np.ndarray"]
-StatisticFactory = Callable[["np.ndarray", "np.ndarray"], Statistic]
+    from airflow_champion.tasks.metric import Statistic
 
 
 def _binary_counts(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,13 +29,13 @@ def _binary_counts(y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return pos, neg, (pos > 0) & (neg > 0)
 
 
-def _masked(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+def masked(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     import numpy as np
 
     return np.where(valid, values, np.nan)
 
 
-def _rank_groups(p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rank_groups(p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sort order of the scores, start of each tied-score group, labels in that order."""
     import numpy as np
 
@@ -47,28 +46,14 @@ def _rank_groups(p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def binary_roc_auc(y: np.ndarray, p: np.ndarray) -> Statistic:
-    import numpy as np
-
-    order, starts, y_sorted = _rank_groups(p, y)
-
-    def stat(w: np.ndarray) -> np.ndarray:
-        pos, neg, valid = _binary_counts(y, w)
-        ws = w[:, order]
-        wp = ws * y_sorted
-        gp = np.add.reduceat(wp, starts, axis=1)  # positive weight per tied-score group (ascending)
-        gn = np.add.reduceat(ws - wp, starts, axis=1)
-        below = np.cumsum(gn, axis=1) - gn
-        with np.errstate(divide="ignore", invalid="ignore"):
-            auc = (gp * (below + 0.5 * gn)).sum(axis=1) / (pos * neg)
-        return _masked(auc, valid)
-
-    return stat
+    order, starts, y_sorted = rank_groups(p, y)
+    return lambda w: weighted_auc(order, starts, y_sorted, w)
 
 
 def binary_average_precision(y: np.ndarray, p: np.ndarray) -> Statistic:
     import numpy as np
 
-    order, starts, y_sorted = _rank_groups(p, y)
+    order, starts, y_sorted = rank_groups(p, y)
 
     def stat(w: np.ndarray) -> np.ndarray:
         pos, _neg, valid = _binary_counts(y, w)
@@ -81,7 +66,7 @@ def binary_average_precision(y: np.ndarray, p: np.ndarray) -> Statistic:
         with np.errstate(divide="ignore", invalid="ignore"):
             precision = np.where(denom > 0, ctp / np.where(denom > 0, denom, 1.0), 0.0)
             ap = (gp * precision).sum(axis=1) / pos
-        return _masked(ap, valid)
+        return masked(ap, valid)
 
     return stat
 
@@ -89,7 +74,7 @@ def binary_average_precision(y: np.ndarray, p: np.ndarray) -> Statistic:
 def _binary_mean_loss(loss: np.ndarray, y: np.ndarray) -> Statistic:
     def stat(w: np.ndarray) -> np.ndarray:
         _pos, _neg, valid = _binary_counts(y, w)
-        return _masked(w @ loss / w.sum(axis=1), valid)
+        return masked(w @ loss / w.sum(axis=1), valid)
 
     return stat
 
@@ -118,7 +103,7 @@ def binary_accuracy(y: np.ndarray, p: np.ndarray) -> Statistic:
 
     def stat(w: np.ndarray) -> np.ndarray:
         _pos, _neg, valid = _binary_counts(y, w)
-        return _masked((w @ tp + w @ tn) / w.sum(axis=1), valid)
+        return masked((w @ tp + w @ tn) / w.sum(axis=1), valid)
 
     return stat
 
@@ -131,7 +116,7 @@ def binary_balanced_accuracy(y: np.ndarray, p: np.ndarray) -> Statistic:
     def stat(w: np.ndarray) -> np.ndarray:
         pos, neg, valid = _binary_counts(y, w)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _masked(0.5 * (w @ tp / pos + w @ tn / neg), valid)
+            return masked(0.5 * (w @ tp / pos + w @ tn / neg), valid)
 
     return stat
 
@@ -146,9 +131,24 @@ def binary_f1(y: np.ndarray, p: np.ndarray) -> Statistic:
         t = w @ tp
         denom = 2 * t + w @ fp + w @ fn
         f1 = np.where(denom > 0, 2 * t / np.where(denom > 0, denom, 1.0), 0.0)  # 0 when undefined
-        return _masked(f1, valid)
+        return masked(f1, valid)
 
     return stat
 
 
-__all__ = ["Statistic", "StatisticFactory"]
+def weighted_auc(order: np.ndarray, starts: np.ndarray, y_sorted: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """ROC AUC of each resample from one sort of the scores (ties count half); NaN without both classes."""
+    import numpy as np
+
+    ws = w[:, order]
+    wp = ws * y_sorted
+    gp = np.add.reduceat(wp, starts, axis=1)
+    gn = np.add.reduceat(ws - wp, starts, axis=1)
+    below = np.cumsum(gn, axis=1) - gn
+    pos, neg = gp.sum(axis=1), gn.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = (gp * (below + 0.5 * gn)).sum(axis=1) / (pos * neg)
+    return masked(auc, (pos > 0) & (neg > 0))
+
+
+__all__ = ["masked", "rank_groups", "weighted_auc"]

@@ -1,0 +1,128 @@
+"""The rows that judge a challenger: its holdout, minus every row either model was trained on.
+
+The holdout policy (modeling.holdout) picks the candidate rows; then exact duplicates of the
+challenger's own training rows (a snapshot with repeated rows, or the same event twice) and the
+champion's training rows (an overlapping or cumulative extract: "last 90 days" every week) are
+removed, counted and reported. The champion's training rows come from its lineage: the fingerprints
+logged with it, or else its training snapshot re-split by the holdout settings it was trained with;
+when neither can be had, the evaluation refuses with a named error rather than judge in-sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airflow_champion.errors import EvaluationError, MlopsError
+from airflow_champion.modeling import fingerprints, references
+from airflow_champion.modeling.holdout import Split, split_holdout
+from airflow_champion.modeling.pipeline import features_and_target
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from airflow_champion.config import ModelConfig
+
+
+@dataclass
+class Judged:
+    """The judged rows (as the model sees them) and how they were arrived at."""
+
+    split: Split
+    rows: pd.DataFrame
+    X: pd.DataFrame
+    y: np.ndarray
+    info: dict[str, Any] = field(default_factory=dict)
+    clusters: np.ndarray | None = None
+    """Integer cluster code of each judged row (its day or key) when the bootstrap resamples clusters."""
+
+
+def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.ndarray | None) -> Judged:
+    """Split the snapshot, then drop judged rows that duplicate a training row or that the champion
+    (whose sorted training fingerprints are `champion_training`) was fit on."""
+    import numpy as np
+
+    split = split_holdout(cfg, df)
+    own = fingerprints.unique_sorted(fingerprints.row_fingerprints(cfg, split.train))
+    fp = fingerprints.row_fingerprints(cfg, split.judged)
+    duplicate = fingerprints.seen(fp, own)
+    by_champion = (
+        fingerprints.seen(fp, champion_training) & ~duplicate
+        if champion_training is not None
+        else np.zeros(fp.shape[0], dtype=bool)
+    )
+    keep = ~(duplicate | by_champion)
+    rows = split.judged[keep]
+    X, y = features_and_target(cfg, rows)
+    clusters = _clusters(cfg, rows)
+    n = len(split.judged)
+    info = {
+        **split.info,
+        "duplicates_of_training": int(duplicate.sum()),
+        "duplicate_share": float(duplicate.mean()) if n else 0.0,
+        "seen_by_champion": int(by_champion.sum()),
+        "judged_rows": int(keep.sum()),
+        "bootstrap_unit": cfg.bootstrap_unit,
+        "bootstrap_clusters": None if clusters is None else int(clusters.max() + 1) if clusters.size else 0,
+    }
+    return Judged(split=split, rows=rows, X=X, y=np.asarray(y), info=info, clusters=clusters)
+
+
+def _clusters(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
+    """The bootstrap's unit for each judged row: None (rows), its UTC day, or its group key."""
+    import numpy as np
+    import pandas as pd
+
+    unit = cfg.bootstrap_unit
+    if unit == "row":
+        return None
+    if unit == "day":
+        from airflow_champion.modeling.holdout import parse_times
+
+        keys = parse_times(cfg, rows).dt.floor("D")
+    else:
+        keys = rows[cfg.holdout.group_column].astype(str)
+    codes, _ = pd.factorize(keys, sort=True)
+    return codes.astype(np.int64)
+
+
+def champion_training(cfg: ModelConfig, version: int) -> np.ndarray:
+    """Sorted fingerprints of the rows a registered version was trained on, from its lineage."""
+    try:
+        logged = references.load_train_fingerprints(cfg, version)
+    except Exception as exc:  # MLflow raises several types for an unreadable artifact
+        raise EvaluationError(
+            f"{cfg.name}: cannot load champion v{version} (its training fingerprints): {exc}"
+        ) from exc
+    if logged is not None:
+        return logged
+    try:
+        return _from_lineage(cfg, version)
+    except MlopsError as exc:
+        raise EvaluationError(
+            f"{cfg.name}: cannot establish which rows champion v{version} was trained on, so it cannot be "
+            f"judged out of sample: {exc}"
+        ) from exc
+
+
+def _from_lineage(cfg: ModelConfig, version: int) -> np.ndarray:
+    """Re-split the version's training snapshot with the holdout settings it was trained with."""
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.registry import tags, tracking
+
+    client = tracking.client()
+    mv = client.get_model_version(cfg.registered_model_name, str(version))
+    sid, sha = tags.read(mv, "snapshot_id"), tags.read(mv, "snapshot_sha256")
+    if not sid or not mv.run_id:
+        raise EvaluationError(f"v{version} records no training snapshot")
+    params = client.get_run(str(mv.run_id)).data.params
+    then = cfg.holdout_as_logged(params)
+    df, manifest = load_snapshot(then, sid)
+    if manifest.sha256 != sha:
+        raise EvaluationError(f"snapshot {sid} is not the data v{version} was trained on (sha256 differs)")
+    train = split_holdout(then, df).train
+    return fingerprints.unique_sorted(fingerprints.row_fingerprints(then, train))
+
+
+__all__ = ["Judged", "champion_training", "judged_rows"]
