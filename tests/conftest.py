@@ -4,6 +4,7 @@ runs), plus the markers of what it needs (mlflow, postgres, redis, s3, browser) 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,26 @@ def mlflow_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tracking.client().search_registered_models()
     finally:
         mp.undo()
+        for var in ISOLATED_VARS:  # mlflow.set_tracking_uri exports them; monkeypatch cannot undo that
+            os.environ.pop(var, None)
     return home / "mlflow.db"
+
+
+@pytest.fixture(autouse=True)
+def _tracking_env_does_not_leak() -> Iterator[None]:
+    """Restore the tracking variables after every test.
+
+    `mlflow.set_tracking_uri` (called by tracking.configure) writes MLFLOW_TRACKING_URI into os.environ,
+    so without this a test that does not isolate its store would write into the previous test's store
+    (once, into the session's template, which every later test then copied).
+    """
+    before = {var: os.environ.get(var) for var in ISOLATED_VARS}
+    yield
+    for var, value in before.items():
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ class Bucket:
 
 
 @pytest.fixture
-def bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bucket]:
+def bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mlops_home: Path) -> Iterator[Bucket]:
     from airflow_champion.config import load_config
     from airflow_champion.data import credentials
     from airflow_champion_demo import datagen
@@ -59,7 +59,6 @@ def bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bucket]:
         admin.create_bucket(Bucket=BUCKET)
         write_config(tmp_path / "configs", "churn", root=f"s3://{BUCKET}/churn", aws_conn_id="aws_tasks")
         monkeypatch.setenv("MLOPS_CONFIG_DIR", str(tmp_path / "configs"))
-        monkeypatch.setenv("MLOPS_HOME", str(tmp_path / "home"))
         with credentials.s3_client_source(lambda: admin):
             datagen.write_weekly_snapshots(load_config("churn"), start=date(2026, 11, 2), rows=800, seed=1)
 
