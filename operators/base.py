@@ -50,15 +50,49 @@ def as_optional_int(value: Any, name: str) -> int | None:
     return number
 
 
+def snapshot_from_asset_event(context: Context) -> str | None:
+    """A run started by a new-snapshot asset event names its snapshot in the event's extra.
+
+    Sensor-made events carry `extra.snapshot_id`; AssetWatcher-made ones `extra.payload.snapshot_id`.
+    """
+    events = context.get("triggering_asset_events") or {}
+    try:
+        for _asset, asset_events in events.items():
+            for event in reversed(list(asset_events)):
+                extra = getattr(event, "extra", None) or {}
+                snapshot = extra.get("snapshot_id") or (extra.get("payload") or {}).get("snapshot_id")
+                if snapshot:
+                    return str(snapshot)
+    except (AttributeError, TypeError):
+        return None
+    return None
+
+
+def run_type(context: Context) -> str:
+    """The run's type as its plain value ("scheduled", "manual", ...): the task SDK's DagRunType is a
+    str enum whose str() is "DagRunType.MANUAL", which made every run look manual."""
+    value = getattr(context.get("dag_run"), "run_type", "") or ""
+    return str(getattr(value, "value", value))
+
+
 def trigger_reason(context: Context, snapshot: str | None = None) -> str:
-    """Why this run exists (cron, new-snapshot event, or the REST/UI/drift `reason` param)."""
+    """Why this run exists, as it really was: `cron`, `new snapshot <id>`, `drift: ...` (the drift
+    monitor's reason), `rest: <reason>` (a REST/API call that named a reason) or `manual: ...`."""
+    from airflow_champion.pipeline.reasons import safe_reason
+
     params = context.get("params") or {}
-    run_type = str(getattr(context.get("dag_run"), "run_type", "") or "")
-    if "asset" in run_type:
-        return f"new snapshot {snapshot or ''} (asset event)".replace("  ", " ")
-    if run_type == "scheduled":
-        return "weekly schedule"
-    return str(params.get("reason") or run_type or "manual")[:200]
+    kind = run_type(context)
+    if kind == "scheduled":
+        return "cron"
+    if "asset" in kind:
+        return f"new snapshot {snapshot}" if snapshot and snapshot != "latest" else "new snapshot"
+    given = safe_reason(str(params.get("reason") or "")).strip()
+    if given.startswith("drift:"):
+        return given
+    if given and given != "manual":
+        return safe_reason(f"rest: {given}")
+    user = getattr(context.get("dag_run"), "triggering_user_name", None)
+    return safe_reason(f"manual: {'by ' + str(user) if user else 'no reason given'}")
 
 
 def run_lineage(context: Context) -> dict[str, str]:
@@ -66,8 +100,8 @@ def run_lineage(context: Context) -> dict[str, str]:
     return {
         "dag_id": str(context["dag"].dag_id),
         "run_id": str(context["run_id"]),
-        "run_type": str(getattr(context.get("dag_run"), "run_type", "") or ""),
-        "trigger_reason": trigger_reason(context),
+        "run_type": run_type(context),
+        "trigger_reason": trigger_reason(context, snapshot_from_asset_event(context)),
     }
 
 

@@ -5,28 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.exceptions import AirflowSkipException
-from airflow_champion.operators.base import MlopsOperator, as_bool, trigger_reason
+from airflow_champion.operators.base import MlopsOperator, as_bool, snapshot_from_asset_event, trigger_reason
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-
-def snapshot_from_asset_event(context: Context) -> str | None:
-    """A run started by a new-snapshot asset event names its snapshot in the event's extra.
-
-    Sensor-made events carry `extra.snapshot_id`; AssetWatcher-made ones `extra.payload.snapshot_id`.
-    """
-    events = context.get("triggering_asset_events") or {}
-    try:
-        for _asset, asset_events in events.items():
-            for event in reversed(list(asset_events)):
-                extra = getattr(event, "extra", None) or {}
-                snapshot = extra.get("snapshot_id") or (extra.get("payload") or {}).get("snapshot_id")
-                if snapshot:
-                    return str(snapshot)
-    except (AttributeError, TypeError):
-        return None
-    return None
 
 
 class SnapshotPickingOperator(MlopsOperator):

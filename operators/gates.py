@@ -1,4 +1,4 @@
-"""The four gates of a retraining run and the rollback, each a thin call into pipeline.steps."""
+"""The gates of a retraining run, the champion check and the rollback: thin calls into pipeline.steps."""
 
 from __future__ import annotations
 
@@ -38,6 +38,42 @@ class ValidateSnapshotOperator(MlopsOperator):
         result = steps.validate(self.cfg, str(self.snapshot_id or "latest"))
         ReportLink.persist(context, report_url(result.get("report_uri")))
         self.log.info("Snapshot %s passed validation (%s rows)", result["snapshot_id"], result["rows"])
+        return result
+
+
+class CheckChampionOperator(MlopsOperator):
+    """Score the champion on the new labelled snapshot before training on it; on the first snapshot
+    after a promotion, roll the champion back (and revoke it) if it is clearly worse than its
+    predecessor (promotion.auto_rollback). Nothing to check (no champion) is not a failure.
+
+    :param snapshot_id: the validated snapshot (templated; usually the validate task's output)
+    """
+
+    template_fields = ("model", "snapshot_id")
+    operator_extra_links = (ModelVersionLink(),)
+
+    def __init__(self, *, snapshot_id: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.snapshot_id = snapshot_id
+
+    def run(self, context: Context) -> dict[str, Any]:
+        from airflow_champion.pipeline import steps
+        from airflow_champion.registry import tracking
+
+        result = steps.check_champion(self.cfg, str(self.snapshot_id), context=run_lineage(context))
+        if result.get("champion") is not None:
+            ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["champion"]))
+        perf = result.get("performance") or {}
+        self.log.info(
+            "Champion %s on %s: %s %s (promoted on %s; drop %s)",
+            result.get("champion"),
+            result["snapshot_id"],
+            perf.get("metric"),
+            perf.get("score"),
+            perf.get("promoted_score"),
+            perf.get("drop"),
+        )
+        self.log.info("Post-promotion check: %s (%s)", result["action"], result["reason"])
         return result
 
 
@@ -117,14 +153,17 @@ class PromoteModelOperator(MlopsOperator):
     ``{"promoted": false, ...}`` and the champion is untouched.
 
     :param verdict: the evaluation verdict (templated; usually the evaluate task's output)
+    :param shadow: record the decision as a ledger `shadow` entry and move nothing (templated; the
+        config's `promotion.mode: shadow` does the same for every run)
     """
 
-    template_fields = ("model", "verdict")
+    template_fields = ("model", "verdict", "shadow")
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, verdict: Any, **kwargs: Any) -> None:
+    def __init__(self, *, verdict: Any, shadow: Any = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.verdict = verdict
+        self.shadow = shadow
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_champion.pipeline import steps
@@ -138,8 +177,16 @@ class PromoteModelOperator(MlopsOperator):
             actor=actor(context),
             context=run_lineage(context),
             run_id=str(context["run_id"]),
+            shadow=as_bool(self.shadow, "shadow"),
         )
-        if result.get("promoted"):
+        if result.get("shadow"):
+            self.log.info(
+                "Shadow: %s v%s would be %s; champion unchanged",
+                self.model,
+                result["to_version"],
+                "promoted" if result["would_promote"] else "rejected",
+            )
+        elif result.get("promoted"):
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
             self.log.info("Promoted %s v%s to champion", self.model, result["to_version"])
         else:

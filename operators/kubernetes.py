@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
 
 XCOM_RETURN = "/airflow/xcom/return.json"
-POD_STEPS = ("validate", "train", "evaluate", "drift")
+POD_STEPS = ("validate", "check-champion", "train", "evaluate", "drift")
 
 
 def lineage_args(reason: str) -> list[str]:
@@ -28,7 +28,7 @@ def lineage_args(reason: str) -> list[str]:
         "--run-id",
         "{{ run_id }}",
         "--run-type",
-        "{{ dag_run.run_type }}",
+        "{{ dag_run.run_type.value | default(dag_run.run_type) }}",  # a str enum: str() is its name
     ]
 
 

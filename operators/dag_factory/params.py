@@ -20,11 +20,17 @@ def retrain_params() -> dict[str, Param]:
             False, type="boolean", description="Train a new version even if this snapshot was trained before."
         ),
         "reason": Param(
-            "manual",
+            "",
             type="string",
             maxLength=REASON_MAX,
             pattern=REASON_PATTERN,
-            description="Why this run was started (recorded on the model version).",
+            description="Why this run was started; recorded on the model version as `rest: <reason>` "
+            "(empty: `manual: by <user>`).",
+        ),
+        "shadow": Param(
+            False,
+            type="boolean",
+            description="Shadow run: every gate runs and is recorded, the champion never moves.",
         ),
     }
 

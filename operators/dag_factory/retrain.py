@@ -1,5 +1,6 @@
-"""`<model>_retrain`: claim -> validate -> train -> evaluate -> promote, and a teardown that releases
-the claim of a run that ended without a decision (pipeline.chain runs the same steps in one process)."""
+"""`<model>_retrain`: claim -> validate -> check_champion -> train -> evaluate -> promote, and a
+teardown that releases the claim of a run that ended without a decision (pipeline.chain runs the
+same steps in one process)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from airflow_champion.operators.dag_factory.common import (
 )
 from airflow_champion.operators.dag_factory.params import retrain_params
 from airflow_champion.operators.gates import (
+    CheckChampionOperator,
     EvaluateChallengerOperator,
     PromoteModelOperator,
     TrainModelOperator,
@@ -29,6 +31,9 @@ def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[A
         task_id="validate", model=cfg.name, snapshot_id=claimed["snapshot_id"], multiple_outputs=True
     )
     validated: Any = validate.output
+    check = CheckChampionOperator(
+        task_id="check_champion", model=cfg.name, snapshot_id=validated["snapshot_id"]
+    )
     train = TrainModelOperator(
         task_id="train",
         model=cfg.name,
@@ -44,7 +49,7 @@ def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[A
         snapshot_id=validated["snapshot_id"],
         challenger_version=trained["version"],
     )
-    validate >> train >> evaluate
+    validate >> check >> train >> evaluate
     return validate, train, evaluate
 
 
@@ -58,6 +63,12 @@ def _pod_gates(cfg: ModelConfig) -> tuple[Any, Any, Any]:
         "validate",
         task_id="validate",
         args=["--snapshot", "{{ ti.xcom_pull(task_ids='claim', key='snapshot_id') }}"],
+    )
+    check = pod_task(
+        cfg,
+        "check-champion",
+        task_id="check_champion",
+        args=["--snapshot", snapshot, *lineage_args("{{ ti.xcom_pull(task_ids='claim', key='reason') }}")],
     )
     train = pod_task(
         cfg,
@@ -79,7 +90,7 @@ def _pod_gates(cfg: ModelConfig) -> tuple[Any, Any, Any]:
         task_id="evaluate",
         args=["--snapshot", snapshot, "--challenger", "{{ ti.xcom_pull(task_ids='train')['version'] }}"],
     )
-    validate >> train >> evaluate
+    validate >> check >> train >> evaluate
     return validate, train, evaluate
 
 
@@ -111,6 +122,7 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             task_id="promote",
             model=cfg.name,
             verdict=evaluate.output,
+            shadow="{{ params.shadow }}",
             outlets=[champion_asset(cfg)],
             retries=2 * default_args(cfg)["retries"],
         )

@@ -44,8 +44,8 @@ def test_dagbag_has_no_import_errors_and_all_model_dags() -> None:
     assert retrain is not None
     assert retrain.max_active_runs == 1
     order = [t.task_id for t in retrain.topological_sort()]
-    assert order[:5] == ["claim", "validate", "train", "evaluate", "promote"]
-    assert order[5:] == ["release_claim"]
+    assert order[:6] == ["claim", "validate", "check_champion", "train", "evaluate", "promote"]
+    assert order[6:] == ["release_claim"]
     for name in list_config_names():
         assert f"{name}_drift_monitor" in bag.dag_ids
         assert f"{name}_snapshot_watch" in bag.dag_ids
@@ -130,8 +130,16 @@ def test_retrain_params_accept_good_values() -> None:
     from airflow_champion.operators.dag_factory import build_dags
 
     dag = build_dags("churn")["churn_retrain"]
-    resolved = resolve(dag, {"snapshot_id": "2026-11-02", "force": True, "reason": "api: new labels"})
-    assert resolved == {"snapshot_id": "2026-11-02", "force": True, "reason": "api: new labels"}
+    resolved = resolve(
+        dag, {"snapshot_id": "2026-11-02", "force": True, "reason": "api: new labels", "shadow": True}
+    )
+    assert resolved == {
+        "snapshot_id": "2026-11-02",
+        "force": True,
+        "reason": "api: new labels",
+        "shadow": True,
+    }
+    assert resolve(dag, {})["shadow"] is False and resolve(dag, {})["reason"] == ""
 
 
 def test_rollback_requires_a_reason() -> None:

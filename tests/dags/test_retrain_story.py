@@ -146,7 +146,7 @@ def test_rerun_on_same_snapshot_is_skipped_at_the_claim_and_creates_no_new_versi
     generation, record = claims.current_claim(story["_cfg"], "2026-11-09")  # type: ignore[arg-type]
     assert generation == 1 and record is not None
     assert record["state"] == "done" and record["outcome"]["promoted"] is True
-    assert record["reason"] == "test: better"
+    assert record["reason"] == "rest: test: better"  # a run that named its reason (a REST call)
 
 
 def test_failed_run_releases_its_claim(story: dict[str, Step]) -> None:

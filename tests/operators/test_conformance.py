@@ -45,6 +45,10 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
         "model": "{{ params.model }}",
         "snapshot_id": "{{ params.sid }}",
     },
+    "airflow_champion.operators.gates.CheckChampionOperator": {
+        "model": "{{ params.model }}",
+        "snapshot_id": "{{ params.sid }}",
+    },
     "airflow_champion.operators.gates.TrainModelOperator": {
         "model": "{{ params.model }}",
         "snapshot_id": "{{ params.sid }}",
@@ -59,6 +63,7 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
     "airflow_champion.operators.gates.PromoteModelOperator": {
         "model": "{{ params.model }}",
         "verdict": "{{ params.verdict }}",
+        "shadow": "{{ params.force }}",
     },
     "airflow_champion.operators.gates.RollbackModelOperator": {
         "model": "{{ params.model }}",
@@ -364,9 +369,10 @@ def _twice(op: Any, context: dict[str, Any], cfg: Any) -> tuple[Any, Any, dict, 
 
 
 def _gates(world: World, sid: str, run_id: str) -> dict[str, Any]:
-    """claim -> validate -> train -> evaluate -> promote, each executed twice; returns the outputs."""
+    """claim -> validate -> check_champion -> train -> evaluate -> promote, each executed twice."""
     from airflow_champion.operators.claims import ClaimSnapshotOperator
     from airflow_champion.operators.gates import (
+        CheckChampionOperator,
         EvaluateChallengerOperator,
         PromoteModelOperator,
         TrainModelOperator,
@@ -378,6 +384,10 @@ def _gates(world: World, sid: str, run_id: str) -> dict[str, Any]:
     steps = [
         ("claim", lambda: ClaimSnapshotOperator(task_id="claim", model="churn", snapshot_id=sid)),
         ("validate", lambda: ValidateSnapshotOperator(task_id="validate", model="churn", snapshot_id=sid)),
+        (
+            "check_champion",
+            lambda: CheckChampionOperator(task_id="check_champion", model="churn", snapshot_id=sid),
+        ),
         (
             "train",
             lambda: TrainModelOperator(

@@ -55,14 +55,17 @@ def test_kubernetes_mode_runs_the_heavy_steps_as_pods(kube_cfg: Any, monkeypatch
     dags = dag_factory.build_dags("churn")
     retrain = dags["churn_retrain"]
     pods = {t.task_id for t in retrain.tasks if isinstance(t, KubernetesPodOperator)}
-    assert pods == {"validate", "train", "evaluate"}
-    assert [t.task_id for t in retrain.topological_sort()][:5] == [
+    assert pods == {"validate", "check_champion", "train", "evaluate"}
+    assert [t.task_id for t in retrain.topological_sort()][:6] == [
         "claim",
         "validate",
+        "check_champion",
         "train",
         "evaluate",
         "promote",
     ]
+    check = retrain.get_task("check_champion")
+    assert check.arguments[:4] == ["--xcom-out", "/airflow/xcom/return.json", "check-champion", "churn"]
     train = retrain.get_task("train")
     assert train.arguments[:4] == ["--xcom-out", "/airflow/xcom/return.json", "train", "churn"]
     assert "{{ ti.xcom_pull(task_ids='validate')['sha256'] }}" in train.arguments

@@ -12,18 +12,18 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from airflow_champion.config.drift_sections import DriftSpec
+from airflow_champion.config.gate_sections import PromotionSpec
 from airflow_champion.config.sections import (
     _CRON_FIELD_RE,
     _CRON_PRESETS,
     MODEL_NAME_RE,
     DataSpec,
-    DriftSpec,
     EstimatorSpec,
     ExecutionSpec,
     FeatureSpec,
     HoldoutSpec,
     MetricSpec,
-    PromotionSpec,
     ResourcesSpec,
     SnapshotSpec,
     ValidationSpec,
@@ -104,6 +104,14 @@ class ModelConfig(_Strict):
                 raise ValueError(
                     f"holdout.time_column {column!r} is a feature; time orders rows, it is not an input"
                 )
+        numeric = set(data.numeric)
+        for by in self.promotion.slices.by:
+            if by.column not in features and by.column not in self.holdout.columns:
+                raise ValueError(
+                    f"promotion.slices column {by.column!r} is neither a feature nor a holdout column"
+                )
+            if by.bins is not None and by.column not in numeric:
+                raise ValueError(f"promotion.slices column {by.column!r} has bins but is not numeric")
         return self
 
     def holdout_as_logged(self, params: dict[str, str]) -> ModelConfig:

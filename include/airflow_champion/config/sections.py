@@ -166,23 +166,6 @@ class MetricSpec(_Strict):
         return self.direction == "maximize"
 
 
-class PromotionSpec(_Strict):
-    floor: float = Field(description="the first model for a name must reach this on the holdout")
-    min_abs_gain: float = Field(default=0.0, ge=0.0)
-    min_rel_gain: float = Field(default=0.0, ge=0.0)
-    significance: float = Field(default=0.05, gt=0.0, lt=0.5)
-    bootstrap_samples: int = Field(default=1000, ge=100, le=20000)
-    bootstrap_unit: Literal["auto", "row", "day", "group"] = Field(
-        default="auto",
-        description="what the bootstrap resamples: rows, days of holdout.time_column, or keys of "
-        "holdout.group_column; auto = days for the time policy, keys for the group policy, rows for random",
-    )
-    leakage_checks: bool = Field(
-        default=True,
-        description="reject on a perfect judged score or a feature that alone reproduces the target",
-    )
-
-
 class ValidationSpec(_Strict):
     suite: str = Field(min_length=1, description="file name under include/expectations/")
     min_rows: int = Field(default=100, ge=1)
@@ -196,24 +179,6 @@ class ValidationSpec(_Strict):
     @property
     def suite_path(self) -> Path:
         return EXPECTATIONS_DIR / self.suite
-
-
-class DriftSpec(_Strict):
-    enabled: bool = True
-    schedule: str = "0 * * * *"
-    reference_rows: int = Field(default=50_000, ge=100, description="training rows kept as reference")
-    max_rows: int = Field(default=200_000, ge=1000, description="rows of a snapshot the engine reads at most")
-    report_rows: int = Field(default=5_000, ge=100, description="rows sampled for the Evidently HTML report")
-    numeric_threshold: float = Field(
-        default=0.1, gt=0, description="Wasserstein distance (normed) above = drift"
-    )
-    categorical_threshold: float = Field(
-        default=0.1, gt=0, description="Jensen-Shannon distance above = drift"
-    )
-    share_drifted_features: float = Field(default=0.5, gt=0, le=1)
-    min_effect_size: float = Field(default=0.0, ge=0)
-    consecutive_windows: int = Field(default=1, ge=1, le=50)
-    cooldown_hours: float = Field(default=24.0, ge=0)
 
 
 class ResourcesSpec(_Strict):

@@ -176,6 +176,8 @@ def release_claim(cfg: ModelConfig, snapshot_id: str, run_id: str, why: str) -> 
 def outcome(promoted: dict[str, Any]) -> dict[str, Any]:
     """What a finished claim records: the decision of the run that held it (from registry.promote)."""
     action = "promoted" if promoted.get("promoted") else "not promoted"
+    if promoted.get("shadow"):
+        action = f"shadow (would {'promote' if promoted.get('would_promote') else 'reject'})"
     why = "; ".join(promoted.get("reasons") or []) or str(promoted.get("reason") or "")
     return {
         "summary": f"v{promoted.get('to_version')} {action}: {why[:200]}",

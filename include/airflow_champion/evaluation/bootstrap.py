@@ -54,6 +54,7 @@ def paired_bootstrap(
     alpha: float,
     seed: int = 0,
     clusters: np.ndarray | None = None,
+    null: float | None = None,
 ) -> dict[str, Any]:
     """Paired bootstrap of `metric`(challenger) - `metric`(champion); positive always means "challenger
     better". `ci_low` is the one-sided lower bound at quantile `alpha` (promotion asks for it to be
@@ -63,6 +64,11 @@ def paired_bootstrap(
     With `clusters` (an integer code per row: its day, its customer) whole clusters are resampled, as
     the rows of one cluster share what the models cannot see (a day's weather, a customer's habits):
     resampling rows would count them as independent and make the interval too narrow.
+
+    With `null` the result also has `p_value`, the one-sided bootstrap p-value of H0 "diff >= null"
+    against H1 "diff < null": (1 + #{resampled diffs >= null}) / (samples_used + 1), NaN if none was
+    kept. A small one is evidence the challenger is worse than `null` (the slice gate asks it of
+    -margin); the +1s keep it a valid p-value, never 0, so it is at least 1 / (samples + 1).
     """
     if samples < 1 or not 0 < alpha < 1:
         raise ValueError(f"need samples >= 1 and 0 < alpha < 1, got samples={samples}, alpha={alpha}")
@@ -93,7 +99,7 @@ def paired_bootstrap(
         ci_low = ci_high = float("nan")
     else:
         ci_low, ci_high = (float(q) for q in np.quantile(all_d, [alpha, 1 - alpha]))
-    return {
+    out: dict[str, Any] = {
         "metric": metric.name,
         "diff": float(full[0]),
         "ci_low": ci_low,
@@ -103,6 +109,9 @@ def paired_bootstrap(
         "samples_used": used,
         "clusters": k or None,
     }
+    if null is not None:
+        out["p_value"] = float((1 + np.count_nonzero(all_d >= null)) / (used + 1)) if used else float("nan")
+    return out
 
 
 __all__ = ["cluster_counts", "paired_bootstrap", "resample_counts"]

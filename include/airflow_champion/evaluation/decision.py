@@ -91,12 +91,16 @@ def _rules(
             f"champion {metric} is 0 so the relative gain is undefined; "
             f"gain {signed(diff)} {'>' if ok else '<='} 0"
         )
+    ci_high = boot.get("ci_high")
+    interval = f"{pct(1 - 2 * pr.significance)} interval [{signed(ci_low)}, {signed(ci_high)}]"
     if ci_low is None or not math.isfinite(ci_low):
         failed.append(f"{conf} CI could not be computed (no bootstrap resample on which {metric} is defined)")
     elif ci_low > 0:
-        passed.append(f"{conf} CI lower bound {signed(ci_low)} > 0: the gain is unlikely to be luck")
+        passed.append(
+            f"{conf} CI lower bound {signed(ci_low)} > 0 ({interval}): the gain is unlikely to be luck"
+        )
     else:
-        failed.append(f"{conf} CI lower bound {signed(ci_low)} <= 0: the gain may be luck")
+        failed.append(f"{conf} CI lower bound {signed(ci_low)} <= 0 ({interval}): the gain may be luck")
     return ("reject" if failed else "promote"), failed + passed, rel_gain
 
 

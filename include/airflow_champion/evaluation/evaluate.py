@@ -3,7 +3,8 @@
 The judged rows are the challenger snapshot's holdout (by the config's holdout policy) minus every row
 either model was trained on (evaluation.judged). The metric, its direction and its bootstrap statistic
 come from the registry; the predictions from the model's task; possible leakage rejects (evaluation.
-leakage). The verdict is recorded by `evaluation.record`.
+leakage), and so do the slice, calibration, budget and revocation checks (evaluation.checks). The
+verdict is recorded by `evaluation.record`.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import numpy as np
 from airflow_champion.errors import EvaluationError
 from airflow_champion.evaluation import leakage
 from airflow_champion.evaluation.bootstrap import paired_bootstrap
+from airflow_champion.evaluation.checks import run_checks
 from airflow_champion.evaluation.decision import decide
 from airflow_champion.evaluation.judged import Judged, champion_training, judged_rows
 from airflow_champion.evaluation.record import find_recorded_verdict, record_verdict
 from airflow_champion.modeling.pipeline import features_and_target
-from airflow_champion.registry import tracking
+from airflow_champion.registry import revocation, tracking
 from airflow_champion.reports.jsonsafe import finite_or_none
 from airflow_champion.tasks import Task, get_task
 
@@ -34,14 +36,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd.DataFrame) -> np.ndarray:
-    """Predictions of one registered version; any failure names the model, version and cause."""
+def load_version(cfg: ModelConfig, version: int, role: str) -> Any:
+    """A registered version, loaded once; a failure names the model, version and cause."""
     try:
-        model = tracking.load_model(cfg, version)
+        return tracking.load_model(cfg, version)
     except Exception as exc:
         raise EvaluationError(
             f"{cfg.name}: cannot load {role} v{version} from the registry: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def predict_loaded(
+    cfg: ModelConfig, task: Task, model: Any, version: int, role: str, X: pd.DataFrame
+) -> np.ndarray:
+    """Predictions of a loaded version; any failure (or a non-finite value) names it."""
     try:
         pred = task.predict(model, X, cfg.data)
     except Exception as exc:
@@ -51,6 +59,11 @@ def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd
     if not np.isfinite(pred).all():
         raise EvaluationError(f"{cfg.name}: {role} v{version} returned non-finite predictions")
     return pred
+
+
+def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd.DataFrame) -> np.ndarray:
+    """Predictions of one registered version; any failure names the model, version and cause."""
+    return predict_loaded(cfg, task, load_version(cfg, version, role), version, role, X)
 
 
 def _score(cfg: ModelConfig, metric: Metric, y: np.ndarray, pred: np.ndarray, role: str) -> float:
@@ -92,6 +105,8 @@ def evaluate_challenger(
         if snapshot_sha256
         else None
     )
+    if recorded is not None and revocation.revoked_reason(tracking.client(), cfg, challenger_version):
+        recorded = None  # judged before it was revoked: that verdict no longer stands
     if recorded is not None:
         log.info(
             "%s: v%s vs %s was judged on these data before: %s (reused)",
@@ -114,10 +129,23 @@ def evaluate_challenger(
             f"{cfg.name}: the judged rows of snapshot {snapshot_id} have {why} "
             f"(challenger v{challenger_version}; {judged.info})"
         )
-    p_ch = predict_version(cfg, task, challenger_version, "challenger", X)
+    challenger_model = load_version(cfg, challenger_version, "challenger")
+    p_ch = predict_loaded(cfg, task, challenger_model, challenger_version, "challenger", X)
     p_cp = None
     if champion_version is not None:
         p_cp = p_ch if same else predict_version(cfg, task, int(champion_version), "champion", X)
+    sections: dict[str, Any] = {"slices": None, "calibration": None, "budgets": None, "revoked": None}
+    check_blockers: list[str] = []
+    if not same:
+        sections, check_blockers = run_checks(
+            cfg,
+            task,
+            judged,
+            challenger_model=challenger_model,
+            challenger_version=int(challenger_version),
+            p_ch=p_ch,
+            p_cp=p_cp,
+        )
 
     ch_score = _score(cfg, metric, y, p_ch, "challenger")
     cp_score = _score(cfg, metric, y, p_cp, "champion") if p_cp is not None else None
@@ -145,7 +173,7 @@ def evaluate_challenger(
         challenger_score=ch_score,
         champion_score=cp_score,
         boot=boot,
-        blockers=[] if same else _blockers(cfg, judged, metric, ch_score),
+        blockers=[] if same else [*check_blockers, *_blockers(cfg, judged, metric, ch_score)],
     )
     diff = boot["diff"] if boot else (0.0 if same else None)
     verdict: dict[str, Any] = {
@@ -175,6 +203,7 @@ def evaluate_challenger(
         "eval_run_url": None,
         "reused": False,
         "report_uri": None,
+        **sections,
         "challenger_scores": {k: finite_or_none(v) for k, v in task.all_scores(y, p_ch).items()},
         "champion_scores": (
             {k: finite_or_none(v) for k, v in task.all_scores(y, p_cp).items()} if p_cp is not None else None
@@ -192,4 +221,4 @@ def evaluate_challenger(
     return verdict
 
 
-__all__ = ["evaluate_challenger", "predict_version"]
+__all__ = ["evaluate_challenger", "load_version", "predict_loaded", "predict_version"]

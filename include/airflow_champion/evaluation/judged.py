@@ -55,7 +55,7 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
     keep = ~(duplicate | by_champion)
     rows = split.judged[keep]
     X, y = features_and_target(cfg, rows)
-    clusters = _clusters(cfg, rows)
+    clusters = clusters_of(cfg, rows)
     n = len(split.judged)
     info = {
         **split.info,
@@ -69,7 +69,7 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
     return Judged(split=split, rows=rows, X=X, y=np.asarray(y), info=info, clusters=clusters)
 
 
-def _clusters(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
+def clusters_of(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
     """The bootstrap's unit for each judged row: None (rows), its UTC day, or its group key."""
     import numpy as np
     import pandas as pd
@@ -125,4 +125,4 @@ def _from_lineage(cfg: ModelConfig, version: int) -> np.ndarray:
     return fingerprints.unique_sorted(fingerprints.row_fingerprints(then, train))
 
 
-__all__ = ["Judged", "champion_training", "judged_rows"]
+__all__ = ["Judged", "champion_training", "clusters_of", "judged_rows"]

@@ -62,6 +62,22 @@ def _prediction_drift(cfg: ModelConfig, reference: Any, current: Any, seed: int)
     return summary
 
 
+def _target_drift(cfg: ModelConfig, ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
+    """Drift of the labels (concept drift shows here first), at the target signal's own threshold;
+    a binary target also reports its positive rate on both sides, the number people read."""
+    task, threshold = get_task(cfg.task), cfg.drift.signals.target.threshold
+    if task.target_type == "numeric":
+        return numeric_drift(ref, cur, threshold)
+    out = categorical_drift(ref, cur, threshold)
+    if task.name == "binary":
+        rates = {}
+        for side, values in (("reference", ref), ("current", cur)):
+            coded = task.encode_target(values.dropna(), cfg.data)
+            rates[side] = float(coded.mean()) if coded.size else None
+        out["positive_rate"] = rates
+    return out
+
+
 def compute_drift(
     cfg: ModelConfig,
     reference: pd.DataFrame,
@@ -153,10 +169,6 @@ def compute_drift(
 
     target = cfg.data.target
     if target in ref_s.columns and target in cur_s.columns:
-        ref_t, cur_t = ref_s[target], cur_s[target]
-        if get_task(cfg.task).target_type == "numeric":
-            verdict["target_drift"] = numeric_drift(ref_t, cur_t, spec.numeric_threshold)
-        else:
-            verdict["target_drift"] = categorical_drift(ref_t, cur_t, spec.categorical_threshold)
+        verdict["target_drift"] = _target_drift(cfg, ref_s[target], cur_s[target])
 
     return to_jsonable(verdict)  # type: ignore[no-any-return]

@@ -2,12 +2,14 @@
 
 Core of the `<model>_drift_monitor` DAG. For one snapshot it compares the champion's training
 reference sample with the snapshot, feature by feature (monitoring.engine), plus the champion's
-predictions against its holdout baseline (prediction drift) and the labels (target drift).
+predictions against its holdout baseline (prediction drift), the labels (target drift) and the
+champion's measured metric on the labelled rows it was not trained on (evaluation.performance).
 
 Why once per (snapshot, champion, verdict settings): the verdict is a function of those alone, so a
 retried task or a second schedule tick reuses it; a new champion brings a new reference and a new
 verdict. Cost does not grow with the snapshot: at most `drift.max_rows` rows per side are scored and
-tested, `drift.report_rows` go to Evidently, and an Evidently failure is recorded, never fatal.
+tested, Evidently sees the same rows (unless `drift.report_rows` says fewer) and its per-column
+verdicts are compared with ours in the verdict, and an Evidently failure is recorded, never fatal.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from airflow_champion.data import layout, snapshots
 from airflow_champion.data.ids import validate_snapshot_id
 from airflow_champion.data.reading import load_snapshot
 from airflow_champion.data.storage import open_store
-from airflow_champion.errors import MlopsError
+from airflow_champion.errors import EvaluationError, MlopsError
 from airflow_champion.monitoring import baseline, record
 from airflow_champion.monitoring.engine import compute_drift
 from airflow_champion.monitoring.report import VERDICT_JSON
@@ -73,7 +75,7 @@ def _settings(cfg: ModelConfig) -> dict[str, Any]:
         "share_drifted_features",
         "min_effect_size",
     )
-    return {k: getattr(spec, k) for k in keys}
+    return {**{k: getattr(spec, k) for k in keys}, "signals": spec.signals.model_dump(mode="json")}
 
 
 def _lineage(lineage: dict[str, Any] | None) -> dict[str, str]:
@@ -130,6 +132,21 @@ def _assemble(
     }
 
 
+def _performance(cfg: ModelConfig, current: Any, champion: int) -> dict[str, Any] | None:
+    """The champion's measured metric on the snapshot's labels (None when it has no target column)."""
+    from airflow_champion.evaluation.performance import champion_performance
+
+    if cfg.data.target not in current.columns:
+        return None
+    try:
+        return champion_performance(cfg, current, champion)
+    except (EvaluationError, KeyError, ValueError, TypeError) as exc:
+        # data the champion cannot score costs this signal, recorded, not the verdict (as in baseline)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("%s v%s: performance not measured: %s", cfg.name, champion, error)
+        return {"version": champion, "metric": cfg.metric.name, "score": None, "drop": None, "status": error}
+
+
 def _compute(
     cfg: ModelConfig, snapshot_id: str, champion: int, lineage: dict[str, str], timer: _Timer
 ) -> dict[str, Any]:
@@ -150,8 +167,10 @@ def _compute(
         result = compute_drift(
             cfg, reference, current, reference_scores=ref_scores, current_scores=cur_scores
         )
+    with timer.phase("performance"):
+        result["performance"] = _performance(cfg, current, champion)
     with timer.phase("evidently"):
-        evidently_html, evidently = record.run_evidently(cfg, reference, current)
+        evidently_html, evidently = record.run_evidently(cfg, reference, current, result)
     verdict = _assemble(
         cfg,
         result,

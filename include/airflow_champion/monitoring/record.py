@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_champion import settings
 from airflow_champion.data import layout, snapshots
 from airflow_champion.data.storage import open_store
-from airflow_champion.monitoring.evidently_adapter import evidently_report
+from airflow_champion.monitoring.evidently_adapter import compare_with_verdict, evidently_report
 from airflow_champion.monitoring.report import (
     EVIDENTLY_HTML,
     VERDICT_HTML,
@@ -36,15 +36,18 @@ log = logging.getLogger(__name__)
 
 
 def run_evidently(
-    cfg: ModelConfig, reference: pd.DataFrame, current: pd.DataFrame
+    cfg: ModelConfig, reference: pd.DataFrame, current: pd.DataFrame, drift: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
-    """Evidently's HTML on report_rows rows, or a page with its error: the verdict must not depend on it."""
+    """Evidently's HTML (on the verdict's rows unless `drift.report_rows` says fewer) and how its
+    per-column verdicts compare with ours (`agreement`), or a page with its error: the verdict must
+    not depend on it. `drift` is compute_drift's own result (its `sampled` says which rows it saw)."""
     try:
-        page, summary = evidently_report(reference, current, max_rows=cfg.drift.report_rows, cfg=cfg)
+        page, summary = evidently_report(reference, current, max_rows=cfg.drift.evidently_rows, cfg=cfg)
     except Exception as exc:  # Evidently's internals raise many types
         error = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("%s: Evidently report failed, the verdict stands without it: %s", cfg.name, error)
         return evidently_unavailable(cfg.name, error), {"status": "error", "error": error}
+    summary["agreement"] = compare_with_verdict(summary, drift)
     return page, {"status": "ok", **summary}
 
 

@@ -34,6 +34,8 @@ def render_verdict_html(verdict: dict[str, Any]) -> str:
         status="DRIFT" if ov.get("drifted") else "no drift",
         sampled=sampled,
         signals=signals,
+        perf=verdict.get("performance"),
+        agreement=(verdict.get("evidently") or {}).get("agreement"),
         features=list(verdict.get("features", {}).items()),
     )
 

@@ -16,17 +16,23 @@ categorical        Jensen-Shannon distance on the    chi-square p-value (> 2 cat
 =================  ===============================  =========================================  =========
 
 Row counts and the number of distinct values are those after dropping nulls and +-inf, as Evidently
-does. Normed Wasserstein reads as "how many reference standard deviations the mass moved" and
-Jensen-Shannon is bounded in [0, sqrt(ln 2)], so one threshold fits every column of a type.
-`effect_size` is reported for every feature whatever the test (normed Wasserstein for numeric,
-Jensen-Shannon for categorical), so `drift.min_effect_size` can veto statistically detectable but
-tiny shifts. Costs: numeric O(n log n), categorical O(n); no pairwise work.
+does; categories are compared by value as Evidently's `==` does, not by a side's dtype (3 and 3.0 are
+one category, `category_labels`). No share is smoothed (Evidently's Jensen-Shannon uses
+get_binned_data(feel_zeroes=False)); a category absent from the reference gives chi-square p = 0 in both.
+Normed Wasserstein reads as "how many reference standard deviations the mass moved" and Jensen-Shannon
+is bounded in [0, sqrt(ln 2)], so one threshold fits every column of a type. `effect_size` is reported
+for every feature whatever the test (normed Wasserstein for numeric, Jensen-Shannon for categorical),
+so `drift.min_effect_size` can veto detectable but tiny shifts. A Jensen-Shannon result carries
+`noise_floor` (monitoring.sampling): what two samples of its sizes from one distribution show (~0.08
+for 120 categories at 5,000 rows a side); a statistic near it is sampling noise. Costs: O(n log n), O(n).
 """
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
+
+from airflow_champion.monitoring.sampling import js_noise_floor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,21 +41,16 @@ if TYPE_CHECKING:
 P_VALUE_THRESHOLD = 0.05
 """Evidently's default significance for the KS, chi-square and z tests."""
 
-
 LARGE_SAMPLE_ROWS = 1000
 """Evidently switches from tests to distances when the reference has more rows than this."""
-
 
 LOW_CARDINALITY = 5
 """A numeric column with at most this many distinct values is compared as values, as Evidently does."""
 
-
 MIN_STD = 0.001
 """Evidently's floor for std(reference) when norming the Wasserstein distance."""
 
-
 P_VALUE_METHODS = frozenset({"ks", "chisquare", "z"})
-
 
 DISPLAY_NAMES: dict[str, str] = {
     "wasserstein": "Wasserstein distance (normed)",
@@ -67,23 +68,52 @@ def _numeric_values(s: pd.Series) -> tuple[np.ndarray, float, float]:
 
     n = len(s)
     x = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    nan = np.isnan(x)
-    inf = np.isinf(x)
-    vals = x[~(nan | inf)]
-    return vals, (float(nan.sum()) / n if n else 0.0), (float(inf.sum()) / n if n else 0.0)
+    nan, inf = np.isnan(x), np.isinf(x)
+    return x[~(nan | inf)], (float(nan.sum()) / n if n else 0.0), (float(inf.sum()) / n if n else 0.0)
 
 
-def _categorical_counts(s: pd.Series) -> tuple[pd.Series, float]:
-    """Counts per category (as strings unless already all strings) and the null share."""
+def _label(v: Any, bools_as_numbers: bool) -> str | None:
+    """One label per value as `==` groups values (1 == 1.0 == True); None for +-inf (dropped)."""
+    import numpy as np
+
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool | np.bool_):
+        return str(int(v)) if bools_as_numbers else str(bool(v))
+    if isinstance(v, int | np.integer):
+        return str(int(v))
+    if isinstance(v, float | np.floating):
+        f = float(v)
+        return None if math.isinf(f) else str(int(f)) if f.is_integer() else repr(f)
+    return str(v)
+
+
+def category_labels(ref: pd.Series, cur: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Both columns as string labels, nulls and +-inf as None; equal values get equal labels.
+
+    A label depends on the value, not on its side's dtype: ints against the same ints read as floats
+    (a null) are no drift. Bools stay "True"/"False" unless numbers are present (then True is 1, as
+    `==` has it); "1" and 1 are the one pair merged that `==` keeps apart. O(n) plus O(distinct).
+    """
+    import numpy as np
     import pandas as pd
 
-    n = len(s)
-    nonnull = s[s.notna()]
-    if pd.api.types.infer_dtype(nonnull, skipna=True) not in ("string", "empty"):
-        nonnull = nonnull.astype(str)
-    counts = nonnull.value_counts(sort=False)
-    counts = counts[counts > 0]  # pandas Categorical lists unseen categories with 0
-    return counts, (float(n - len(nonnull)) / n if n else 0.0)
+    kinds = {pd.api.types.infer_dtype(s, skipna=True) for s in (ref, cur)} - {"empty"}
+    if kinds <= {"string"}:
+        return ref, cur
+    bools_as_numbers = not kinds <= {"boolean"}
+    out = []
+    for s in (ref, cur):
+        codes, uniques = pd.factorize(s)  # nulls: code -1, the appended None
+        labels = np.array([*(_label(v, bools_as_numbers) for v in uniques), None], dtype=object)
+        out.append(pd.Series(labels[codes], index=s.index, dtype=object))
+    return out[0], out[1]
+
+
+def _categorical_counts(labels: pd.Series) -> tuple[pd.Series, float]:
+    """Counts per label (category_labels) and the share of nulls and +-inf (Evidently drops both)."""
+    n, counts = len(labels), labels.value_counts(sort=False)
+    return counts, (float(n - counts.sum()) / n if n else 0.0)
 
 
 def _sorted_cdfs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,11 +122,9 @@ def _sorted_cdfs(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
     allv = np.concatenate([u, v])
     allv.sort(kind="mergesort")  # two sorted runs: a merge, O(n)
-    deltas = np.diff(allv)
     at = allv[:-1]
     cdf_u = np.searchsorted(u, at, side="right") / u.size
-    cdf_v = np.searchsorted(v, at, side="right") / v.size
-    return cdf_u, cdf_v, deltas
+    return cdf_u, np.searchsorted(v, at, side="right") / v.size, np.diff(allv)
 
 
 def wasserstein_normed(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> float:
@@ -113,12 +141,10 @@ def wasserstein_normed(ref_sorted: np.ndarray, cur_sorted: np.ndarray) -> float:
     return w1 / norm
 
 
-def _aligned_shares(ref_counts: pd.Series, cur_counts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-
-    keys = ref_counts.index.union(cur_counts.index)
-    r = ref_counts.reindex(keys, fill_value=0).to_numpy(dtype="float64")
-    c = cur_counts.reindex(keys, fill_value=0).to_numpy(dtype="float64")
-    return r, c
+def _aligned_counts(ref: pd.Series, cur: pd.Series) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    keys = ref.index.union(cur.index)
+    r = ref.reindex(keys, fill_value=0).to_numpy(dtype="float64")
+    return list(keys), r, cur.reindex(keys, fill_value=0).to_numpy(dtype="float64")
 
 
 def jensenshannon_distance(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
@@ -225,17 +251,14 @@ def numeric_drift(ref: pd.Series, cur: pd.Series, threshold: float = 0.1) -> dic
     if low_card:
         keys_arr, inv = np.unique(np.concatenate([rv, cv]), return_inverse=True)
         low_card = keys_arr.size <= LOW_CARDINALITY
-    if rv.size > LARGE_SAMPLE_ROWS:
-        if low_card:
-            rc = np.bincount(inv[: rv.size], minlength=keys_arr.size).astype("float64")
-            cc = np.bincount(inv[rv.size :], minlength=keys_arr.size).astype("float64")
-            return _result(
-                "numeric", "jensenshannon", jensenshannon_distance(rc, cc), threshold, effect, **extra
-            )
-        return _result("numeric", "wasserstein", effect, threshold, effect, **extra)
-    if low_card:
         rc = np.bincount(inv[: rv.size], minlength=keys_arr.size).astype("float64")
         cc = np.bincount(inv[rv.size :], minlength=keys_arr.size).astype("float64")
+    if rv.size > LARGE_SAMPLE_ROWS:
+        if low_card:
+            js = jensenshannon_distance(rc, cc)
+            return _result("numeric", "jensenshannon", js, threshold, effect, **extra)
+        return _result("numeric", "wasserstein", effect, threshold, effect, **extra)
+    if low_card:
         if keys_arr.size > 2:
             return _result("numeric", "chisquare", _chisquare_p(rc, cc), P_VALUE_THRESHOLD, effect, **extra)
         p = _z_test_p(keys_arr.tolist(), rc, cc)
@@ -248,8 +271,9 @@ def numeric_drift(ref: pd.Series, cur: pd.Series, threshold: float = 0.1) -> dic
 
 def categorical_drift(ref: pd.Series, cur: pd.Series, threshold: float = 0.1) -> dict[str, Any]:
     """Drift of one categorical column from aligned value counts, method picked as Evidently would."""
-    rcounts, r_null = _categorical_counts(ref)
-    ccounts, c_null = _categorical_counts(cur)
+    ref_labels, cur_labels = category_labels(ref, cur)
+    rcounts, r_null = _categorical_counts(ref_labels)
+    ccounts, c_null = _categorical_counts(cur_labels)
     n_ref, n_cur = int(rcounts.sum()), int(ccounts.sum())
     extra: dict[str, Any] = {
         "n_ref": n_ref,
@@ -260,14 +284,14 @@ def categorical_drift(ref: pd.Series, cur: pd.Series, threshold: float = 0.1) ->
     if n_ref == 0 or n_cur == 0:
         side = "reference" if n_ref == 0 else "current"
         return untestable("categorical", "empty", f"no value in {side}", **extra)
-    rc, cc = _aligned_shares(rcounts, ccounts)
-    keys = list(rcounts.index.union(ccounts.index))
+    keys, rc, cc = _aligned_counts(rcounts, ccounts)
     new = [str(k) for k, r in zip(keys, rc, strict=True) if r == 0]
     extra["n_categories"] = len(keys)
     if new:
         extra["new_categories"] = new[:20]
     effect = jensenshannon_distance(rc, cc)
     if n_ref > LARGE_SAMPLE_ROWS:
+        extra["noise_floor"] = js_noise_floor(len(keys), n_ref, n_cur)
         return _result("categorical", "jensenshannon", effect, threshold, effect, **extra)
     if len(keys) > 2:
         return _result("categorical", "chisquare", _chisquare_p(rc, cc), P_VALUE_THRESHOLD, effect, **extra)

@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--snapshot", default="latest", help=SNAPSHOT_HELP)
     v.set_defaults(func=commands.cmd_validate)
 
+    ck = sub.add_parser(
+        "check-champion", help="score the champion on a new snapshot; auto-rollback after a promotion"
+    )
+    ck.add_argument("model", help=MODEL_HELP)
+    ck.add_argument("--snapshot", required=True, help="the validated snapshot id")
+    _add_lineage(ck)
+    ck.set_defaults(func=commands.cmd_check_champion)
+
     t = sub.add_parser("train", help="gate 2: train the challenger on a snapshot")
     t.add_argument("model", help=MODEL_HELP)
     t.add_argument("--snapshot", required=True, help="the validated snapshot id")
@@ -116,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("model", help=MODEL_HELP)
     pr.add_argument("--verdict", required=True, help="verdict JSON file (from evaluate), or - for stdin")
     pr.add_argument("--actor", default="cli", help="who decided (recorded in the ledger)")
+    pr.add_argument(
+        "--shadow", action="store_true", help="record the decision (ledger 'shadow'), move nothing"
+    )
     pr.set_defaults(func=commands.cmd_promote)
 
     r = sub.add_parser("rollback", help="move the champion back, with a reason")
@@ -148,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help="retrain a snapshot that was decided before")
     run.add_argument("--reason", default="cli", help="why this runs (recorded as mlops.trigger_reason)")
     run.add_argument("--actor", default="cli", help="who runs it (recorded in the ledger)")
+    run.add_argument("--shadow", action="store_true", help="run every gate, record, move no alias")
     run.set_defaults(func=commands.cmd_run)
 
     rp = sub.add_parser(

@@ -54,6 +54,10 @@ def cmd_validate(args: argparse.Namespace) -> Any:
     return steps.validate(args.model, args.snapshot)
 
 
+def cmd_check_champion(args: argparse.Namespace) -> Any:
+    return steps.check_champion(args.model, args.snapshot, context=_lineage(args))
+
+
 def cmd_train(args: argparse.Namespace) -> Any:
     return steps.train(
         args.model,
@@ -73,7 +77,7 @@ def cmd_drift(args: argparse.Namespace) -> Any:
 
 
 def cmd_promote(args: argparse.Namespace) -> Any:
-    return steps.promote(args.model, _read_json_arg(args.verdict), actor=args.actor)
+    return steps.promote(args.model, _read_json_arg(args.verdict), actor=args.actor, shadow=args.shadow)
 
 
 def cmd_rollback(args: argparse.Namespace) -> Any:
@@ -111,6 +115,7 @@ def cmd_run(args: argparse.Namespace) -> Any:
         reason=args.reason,
         force=args.force,
         actor=args.actor,
+        shadow=args.shadow,
     )
 
 

@@ -1,9 +1,10 @@
 """The pipeline's steps: the one facade every Airflow task, sensor, CLI command and pod calls.
 
 Each takes a model name (or a loaded config) and plain values, and returns a small JSON-safe dict
-(what goes to XCom); a gate that refuses raises a named MlopsError. Retraining is claim -> validate ->
-train -> evaluate -> promote (pipeline.chain runs it in one process, the DAG as tasks); drift is
-drift -> drift_decision -> record_drift_retrain; new snapshots are found and announced here too.
+(what goes to XCom); a gate that refuses raises a named MlopsError. Retraining is claim -> validate
+-> check_champion -> train -> evaluate -> promote (pipeline.chain runs it in one process, the DAG as
+tasks); drift is drift -> drift_decision -> record_drift_retrain; new snapshots are found and
+announced here too.
 """
 
 from __future__ import annotations
@@ -63,6 +64,32 @@ def validate(model: str | ModelConfig, snapshot: str = "latest") -> dict[str, An
     return validate_snapshot(config(model), snapshot)
 
 
+def check_champion(
+    model: str | ModelConfig, snapshot_id: str, *, context: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Before training on a new labelled snapshot: the champion's measured score on it, and, on the
+    first snapshot after a promotion, the automatic rollback check against its predecessor."""
+    from airflow_champion.data import layout
+    from airflow_champion.data.ids import validate_snapshot_id
+    from airflow_champion.data.reading import load_snapshot
+    from airflow_champion.data.storage import open_store
+    from airflow_champion.evaluation.post_promotion import check_champion as check
+    from airflow_champion.reports.jsonsafe import dumps
+
+    cfg = config(model)
+    snapshot_id = validate_snapshot_id(snapshot_id)
+    df, _manifest = load_snapshot(cfg, snapshot_id)
+    result = check(cfg, df, snapshot_id=snapshot_id, context=context)
+    open_store(cfg.snapshot_root()).write_bytes(
+        layout.report(snapshot_id, CHAMPION_CHECK_JSON), dumps(result).encode("utf-8")
+    )
+    return result
+
+
+CHAMPION_CHECK_JSON = "champion_check.json"
+"""The champion check of a snapshot, beside its other reports."""
+
+
 def train(
     model: str | ModelConfig,
     snapshot_id: str,
@@ -119,17 +146,19 @@ def promote(
     actor: str,
     context: dict[str, Any] | None = None,
     run_id: str | None = None,
+    shadow: bool = False,
 ) -> dict[str, Any]:
     """Gate 4: compare-and-set the champion alias if the verdict allows it; always write the ledger.
 
     With `run_id` (the run that claimed the snapshot), the claim is finished with the decision, so
-    every later trigger for this snapshot is refused (once per snapshot).
+    every later trigger for this snapshot is refused (once per snapshot). `shadow` (or the config's
+    `promotion.mode: shadow`) records the decision and moves nothing.
     """
     from airflow_champion.data import claims
     from airflow_champion.registry.promotion import promote as promote_version
 
     cfg = config(model)
-    result = promote_version(cfg, verdict, actor=actor, context=context)
+    result = promote_version(cfg, verdict, actor=actor, context=context, shadow=shadow)
     sid = verdict.get("snapshot_id")
     if run_id and sid:
         result["claim_finished"] = claims.finish_claim(cfg, str(sid), run_id, claims.outcome(result))
@@ -246,7 +275,9 @@ def replay(
 
 
 __all__ = [
+    "CHAMPION_CHECK_JSON",
     "announce",
+    "check_champion",
     "claim",
     "config",
     "drift",

@@ -1,5 +1,8 @@
 """Promotion: compare-and-set of `champion` to a challenger whose verdict says promote.
 
+In shadow mode the same decision is recorded as a `shadow` ledger entry and nothing moves; a revoked
+version (registry.revocation) is rejected whatever its verdict says.
+
 A rejection is recorded in the ledger, not raised; a champion that moved since the verdict was made
 is a `conflict` entry and PromotionConflictError (re-evaluate against the new champion). A retry of
 a promotion whose answer was lost, or that died between moving the alias and writing the ledger,
@@ -12,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.errors import PromotionConflictError, PromotionRefusedError
-from airflow_champion.registry import ledger, locks, tags, tracking
+from airflow_champion.registry import ledger, locks, revocation, tags, tracking
 from airflow_champion.registry.champion import LOCK_TIMEOUT_S, lock_name, move_and_record
 
 if TYPE_CHECKING:
@@ -32,22 +35,58 @@ def _metric(verdict: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _recorded_reject(
-    entries: list[dict[str, Any]], version: int, eval_run_id: str | None
+def _recorded(
+    entries: list[dict[str, Any]], action: str, version: int, eval_run_id: str | None
 ) -> dict[str, Any] | None:
-    """The ledger entry of this very rejection (same version, same evaluation run), if a retry finds it."""
+    """The ledger entry of this very decision (same action, version and evaluation run), if a retry
+    finds it: a retried task returns it instead of appending a second one."""
     if not eval_run_id:
         return None
     return next(
         (
             e
             for e in reversed(entries)
-            if e.get("action") == "reject"
-            and e.get("to_version") == version
-            and e.get("run_id") == eval_run_id
+            if e.get("action") == action and e.get("to_version") == version and e.get("run_id") == eval_run_id
         ),
         None,
     )
+
+
+def _shadow(
+    client: MlflowClient,
+    cfg: ModelConfig,
+    entries: list[dict[str, Any]],
+    version: int,
+    current: int | None,
+    decision: str,
+    reasons: list[str],
+    base: dict[str, Any],
+) -> dict[str, Any]:
+    """Shadow mode: record what promotion would have done; no alias moves."""
+    would = decision == "promote"
+    entry = _recorded(entries, "shadow", version, base.get("run_id")) or ledger.append(
+        client,
+        cfg,
+        {
+            "action": "shadow",
+            "from_version": current,
+            "to_version": version,
+            "reason": f"shadow: would {'promote' if would else 'reject'}: " + "; ".join(reasons),
+            **base,
+        },
+    )
+    log.info("%s: shadow verdict for v%s: would %s (ledger #%s)", cfg.name, version, decision, entry["seq"])
+    return {
+        "promoted": False,
+        "shadow": True,
+        "would_promote": would,
+        "decision": decision,
+        "champion": current,
+        "to_version": version,
+        "from_version": current,
+        "ledger_seq": entry["seq"],
+        "reasons": reasons,
+    }
 
 
 def _check_verdict(cfg: ModelConfig, verdict: dict[str, Any]) -> int:
@@ -63,11 +102,21 @@ def _check_verdict(cfg: ModelConfig, verdict: dict[str, Any]) -> int:
 
 
 def promote(
-    cfg: ModelConfig, verdict: dict[str, Any], *, actor: str, context: dict[str, Any] | None = None
+    cfg: ModelConfig,
+    verdict: dict[str, Any],
+    *,
+    actor: str,
+    context: dict[str, Any] | None = None,
+    shadow: bool = False,
 ) -> dict[str, Any]:
-    """Compare-and-set `champion` to the verdict's challenger; a rejection is recorded, not raised."""
+    """Compare-and-set `champion` to the verdict's challenger; a rejection is recorded, not raised.
+
+    `shadow` (or `promotion.mode: shadow`) records what would have happened as a ledger `shadow`
+    entry and moves no alias; a revoked challenger is recorded as a rejection whatever its verdict.
+    """
     client = tracking.client()
     version = _check_verdict(cfg, verdict)
+    shadow = shadow or cfg.promotion.mode == "shadow"
     expected = verdict.get("champion_version")
     expected = int(expected) if expected is not None else None
     base = {
@@ -79,8 +128,16 @@ def promote(
     }
     with locks.named_lock(lock_name(cfg), timeout=LOCK_TIMEOUT_S):
         current = tracking.alias_version(cfg, tracking.CHAMPION, client)
-        if verdict["decision"] != "promote":
-            recorded = _recorded_reject(ledger.read_ledger(cfg, client), version, verdict.get("eval_run_id"))
+        entries = ledger.read_ledger(cfg, client)
+        reasons = list(verdict.get("reasons") or [])
+        decision = verdict["decision"]
+        revoked = revocation.revoked_reason(client, cfg, version, entries) if decision == "promote" else None
+        if revoked:
+            decision, reasons = "reject", [f"{revoked}; never promoted again automatically", *reasons]
+        if shadow:
+            return _shadow(client, cfg, entries, version, current, decision, reasons, base)
+        if decision != "promote":
+            recorded = _recorded(entries, "reject", version, verdict.get("eval_run_id"))
             entry = recorded or ledger.append(
                 client,
                 cfg,
@@ -88,7 +145,7 @@ def promote(
                     "action": "reject",
                     "from_version": current,
                     "to_version": version,
-                    "reason": "; ".join(verdict.get("reasons") or []) or "verdict: reject",
+                    "reason": "; ".join(reasons) or "verdict: reject",
                     **base,
                 },
             )
@@ -99,7 +156,7 @@ def promote(
                 "to_version": version,
                 "from_version": current,
                 "ledger_seq": entry["seq"],
-                "reasons": verdict.get("reasons", []),
+                "reasons": reasons,
             }
         mv = client.get_model_version(cfg.registered_model_name, str(version))
         if tags.read(mv, tags.VERDICT) != "promote":

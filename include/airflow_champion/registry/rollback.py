@@ -1,6 +1,7 @@
 """Rollback: move `champion` back to the previous champion (per the ledger) or a named former one.
 
-Only a version that was champion before may be restored (it passed its gates then); an optional
+Only a version that was champion before and is not revoked may be restored (it passed its gates
+then); the version rolled back from is revoked (registry.revocation). An optional
 `expected_champion` guard refuses, as a ledger `conflict`, when a promotion landed after the
 rollback was decided. A move that cannot be recorded is undone: no unrecorded champion stands.
 """
@@ -11,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.errors import PromotionConflictError, RollbackError
-from airflow_champion.registry import ledger, locks, tracking
+from airflow_champion.registry import ledger, locks, revocation, tracking
 from airflow_champion.registry.champion import LOCK_TIMEOUT_S, lock_name, move_and_record
 
 if TYPE_CHECKING:
@@ -71,8 +72,12 @@ def rollback(
     actor: str,
     context: dict[str, Any] | None = None,
     expected_champion: int | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Move `champion` back to the previous champion (per the ledger) or a named former champion.
+
+    `evidence` ({snapshot_id, metric, run_id}) is what an automatic rollback saw; it goes into the
+    ledger entry as a promotion's numbers do.
 
     `expected_champion` guards a decision made earlier: a rollback without `to_version` undoes whatever
     is champion when it runs, so if a promotion landed in between it would undo the new champion. With
@@ -103,25 +108,7 @@ def rollback(
                 actor=actor,
                 context=context,
             )
-        history = ledger.champion_history(entries)
-        if to_version is None:
-            made_current = ledger.moved_by(entries, current)
-            target = made_current.get("from_version") if made_current else None
-            if target is None:
-                raise RollbackError(
-                    f"{cfg.name} v{current} is the first champion in the ledger; there is no previous one "
-                    "(name a version with to_version)"
-                )
-            target = int(target)
-        else:
-            target = int(to_version)
-            if target == current:
-                raise RollbackError(f"{cfg.name} v{target} is already the champion")
-            if target not in history:
-                raise RollbackError(
-                    f"{cfg.name} v{target} was never champion (former champions: {sorted(set(history))}); "
-                    "rollback only restores a version that passed its gates"
-                )
+        target = _target(cfg, entries, current, to_version)
         from mlflow.exceptions import MlflowException
 
         try:
@@ -139,14 +126,50 @@ def rollback(
                 "to_version": target,
                 "actor": actor,
                 "reason": reason.strip(),
-                "snapshot_id": None,
-                "metric": None,
-                "run_id": None,
+                "snapshot_id": (evidence or {}).get("snapshot_id"),
+                "metric": (evidence or {}).get("metric"),
+                "run_id": (evidence or {}).get("run_id"),
                 "context": ledger.run_context(context),
             },
         )
+        revocation.mark_revoked(client, cfg, current, entry)
     log.info("%s: rolled back champion v%s -> v%s (ledger #%s)", cfg.name, current, target, entry["seq"])
     return _rolled_back(entry)
+
+
+def _target(cfg: ModelConfig, entries: list[dict[str, Any]], current: int, to_version: int | None) -> int:
+    """The version to restore: the named one (a former champion, not revoked), or else the newest
+    former champion that is neither the current one nor revoked, so a rollback straight after a
+    rollback goes further back instead of re-installing the version just rolled back from."""
+    history = ledger.champion_history(entries)
+    revoked = revocation.revoking_entries(entries)
+    if to_version is not None:
+        target = int(to_version)
+        if target == current:
+            raise RollbackError(f"{cfg.name} v{target} is already the champion")
+        if target not in history:
+            raise RollbackError(
+                f"{cfg.name} v{target} was never champion (former champions: {sorted(set(history))}); "
+                "rollback only restores a version that passed its gates"
+            )
+        if target in revoked:
+            raise RollbackError(
+                f"{cfg.name} v{target} is revoked ({revocation.describe(revoked[target])}); a revoked "
+                "version is not restored by a rollback"
+            )
+        return target
+    candidates = [v for v in reversed(history) if v != current and v not in revoked]
+    if not candidates:
+        if len(set(history)) <= 1:
+            raise RollbackError(
+                f"{cfg.name} v{current} is the first champion in the ledger; there is no previous one "
+                "(name a version with to_version)"
+            )
+        raise RollbackError(
+            f"{cfg.name}: every former champion other than v{current} is revoked "
+            f"({sorted(revoked)}); nothing to roll back to"
+        )
+    return candidates[0]
 
 
 def _rolled_back_by(entries: list[dict[str, Any]], context: dict[str, str]) -> dict[str, Any] | None:

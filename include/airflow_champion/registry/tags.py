@@ -38,6 +38,11 @@ PROMOTED_AT = "promoted_at"
 """Written by promotion when the version became champion."""
 LAST_DRIFT_CHECK = "last_drift_check"
 """Written by the drift monitor on the champion: the newest snapshot checked and its verdict."""
+REVOKED = "revoked"
+REVOKED_AT = "revoked_at"
+"""Written by a rollback on the version it moved away from (registry.revocation): never re-promoted."""
+POST_PROMOTION_CHECK = "post_promotion_check"
+"""Written on a champion once its first newer labelled snapshot judged it against its predecessor."""
 
 
 def key(name: str) -> str:
@@ -70,8 +75,11 @@ __all__ = [
     "EVAL_RUN_ID",
     "LAST_DRIFT_CHECK",
     "LINEAGE",
+    "POST_PROMOTION_CHECK",
     "PREFIX",
     "PROMOTED_AT",
+    "REVOKED",
+    "REVOKED_AT",
     "RUN_LINEAGE",
     "VERDICT",
     "VERDICT_CHAMPION",
