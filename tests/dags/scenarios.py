@@ -47,6 +47,14 @@ def labels_inverted_early_for_the_old(
     return out
 
 
+def label_copied_into(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A post-outcome column: `column` is 40 for a churner and 0..10 otherwise, within its declared range."""
+    rng = np.random.default_rng(0)
+    out = df.copy()
+    out[column] = np.where(out["churned"] == 1, 40.0, rng.integers(0, 11, len(out)).astype(float))
+    return out
+
+
 def labels_inverted_for(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     """A one-week anomaly: for one segment the label is the opposite of what it usually is."""
     out = df.copy()

@@ -480,9 +480,17 @@ def test_a_config_typo_is_an_import_error_naming_the_key_and_spares_other_models
     text = (configs / "churn.yaml").read_text().replace("max_bytes:", "max_byte:")
     (configs / "churn.yaml").write_text(text)
     monkeypatch.setenv("MLOPS_CONFIG_DIR", str(configs))
+    (configs / "wine.yaml").write_text((configs / "wine.yaml").read_text().replace("labels:", "lables:"))
     bag = DagBag(dag_folder=str(REPO / "dags"))
     errors = {Path(k).name: v for k, v in bag.import_errors.items()}
-    assert set(errors) == {"churn.py"}, errors
-    assert "max_byte" in errors["churn.py"] and "did you mean 'max_bytes'" in errors["churn.py"]
-    assert "breast_cancer_retrain" in bag.dag_ids
-    assert not any(d.startswith("churn_") for d in bag.dag_ids)
+    assert set(errors) == {"mlops_models.py"}, errors  # the one DAG file
+    error = errors["mlops_models.py"]
+    assert "2 model config(s)" in error
+    assert (
+        "- churn: invalid model config" in error
+        and "max_byte" in error
+        and "did you mean 'max_bytes'" in error
+    )
+    assert "- wine: invalid model config" in error and "lables" in error  # every broken config, at once
+    assert "breast_cancer_retrain" in bag.dag_ids and "diabetes_retrain" in bag.dag_ids
+    assert not any(d.startswith(("churn_", "wine_")) for d in bag.dag_ids)

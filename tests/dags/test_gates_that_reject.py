@@ -1,7 +1,8 @@
 """Every gate beside the overall comparison can reject, through `churn_retrain` on the embedded
 default: a slice regression hidden by an overall gain, a worse-calibrated challenger, a serving
-budget breach; shadow mode runs every gate and moves no alias; the same data with none of these
-defects is promoted (the control that shows each rejection is the gate's doing).
+budget breach, a feature that copies the label; shadow mode runs every gate and moves no alias;
+the same data with none of these defects is promoted (the control that shows each rejection is the
+gate's doing).
 
 One module-scoped world: champion v1 from a small, noisy week (time holdout on `event_time`), then
 one snapshot per case, each with its config edit (tests/dags/scenarios.py builds the data).
@@ -34,9 +35,10 @@ CASES = {  # snapshot id -> (config edits on top of BASE, run params)
     "2026-11-16": ({"estimator": {**ESTIMATOR, "params": {**HGB, "class_weight": {0: 1, 1: 10}}}}, {}),
     "2026-11-23": ({"promotion__budgets": {"max_artifact_mb": 0.05, "max_p95_latency_ms": 0.001}}, {}),
     "2026-11-30": ({}, {"shadow": True}),
+    "2026-12-01": ({}, {}),  # leak: a feature that copies the label, within its declared range
     "2026-12-07": ({}, {}),  # control: clean data, plain config
 }
-SLICE, CALIBRATION, BUDGET, SHADOW, CONTROL = CASES
+SLICE, CALIBRATION, BUDGET, SHADOW, LEAK, CONTROL = CASES
 
 
 def _run(dag: Any, day: int, conf: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +72,8 @@ def world(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         data = scenarios.with_event_time(scenarios.churn(8000, day), seed=day)
         if sid == SLICE:
             data = scenarios.labels_inverted_early_for_the_old(data)
+        if sid == LEAK:
+            data = scenarios.label_copied_into(data, "support_tickets_90d")
         scenarios.land(cfg, sid, data)
         mp.setenv("MLOPS_CONFIG_DIR", str(scenarios.churn_config(tmp / sid, **BASE, **edits)))
         dag = build_dags("churn")["churn_retrain"]
@@ -143,9 +147,21 @@ def test_shadow_mode_runs_every_gate_and_moves_no_alias(world: dict[str, Any]) -
     assert entry["reason"].startswith("shadow: would promote")
 
 
+def test_a_feature_that_copies_the_label_in_range_is_rejected_as_possible_leakage(
+    world: dict[str, Any],
+) -> None:
+    """Validation cannot see it (every value is within 0..200); the gate names the feature."""
+    run = world["runs"][LEAK]
+    assert run["tasks"]["validate"] == "success"
+    v = run["verdict"]
+    assert v["decision"] == "reject" and run["champion"] == 1
+    (reason,) = _failing(v, "possible leakage: feature 'support_tickets_90d'")
+    assert "alone predicts every one of" in reason
+
+
 def test_the_same_data_without_a_defect_is_promoted(world: dict[str, Any]) -> None:
     run = world["runs"][CONTROL]
     assert run["verdict"]["decision"] == "promote", run["verdict"]["reasons"]
     assert run["champion"] == run["verdict"]["challenger_version"]
     moves = [e["action"] for e in world["ledger"]]
-    assert moves == ["promote", "reject", "reject", "reject", "shadow", "promote"]
+    assert moves == ["promote", "reject", "reject", "reject", "shadow", "reject", "promote"]

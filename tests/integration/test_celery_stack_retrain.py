@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from airflow_champion.pipeline.chain import RETRAIN_STEPS
 
 from tests.integration.conftest import ARTIFACT_BUCKET, REPO, STACK_MARKS, WORKERS, AirflowStack, tail
 
@@ -28,7 +29,7 @@ SNAPSHOT_START = dt.date(2026, 11, 2)
 ROWS = 1500
 RUN_TIMEOUT = 480.0
 RESULTS = REPO / "test-artifacts" / "integration_run.json"
-RETRAIN_TASKS = {"claim", "validate", "train", "evaluate", "promote", "release_claim"}
+RETRAIN_TASKS = {*RETRAIN_STEPS, "release_claim"}
 
 
 def _parse_ts(value: str | None) -> dt.datetime | None:

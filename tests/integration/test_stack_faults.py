@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pytest
+from airflow_champion.pipeline.chain import RETRAIN_STEPS
 
 from tests.integration.conftest import REPO, STACK_MARKS, WORKERS, AirflowStack
 from tests.integration.test_celery_stack_retrain import (
@@ -34,7 +35,7 @@ def _record(name: str, stack: AirflowStack, run: dict[str, Any], run_id: str, ex
     """What each fault cost: tries per task and the run's wall time (test-artifacts/, untracked)."""
     start = dt.datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
     end = dt.datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
-    tasks = ("claim", "validate", "train", "evaluate", "promote", "release_claim")
+    tasks = (*RETRAIN_STEPS, "release_claim")
     tries = {t: _ti(stack, run_id, t)["try_number"] for t in tasks}
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data[name] = {

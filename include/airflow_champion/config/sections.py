@@ -5,12 +5,9 @@ drift, execution): typed, unknown keys are errors, each field with a description
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from airflow_champion.settings import EXPECTATIONS_DIR
 
 MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 
@@ -167,7 +164,12 @@ class MetricSpec(_Strict):
 
 
 class ValidationSpec(_Strict):
-    suite: str = Field(min_length=1, description="file name under include/expectations/")
+    suite: str | None = Field(
+        default=None,
+        min_length=1,
+        description="extra expectations file: <config dir>/expectations/<suite>, else the shipped "
+        "include/expectations/<suite>; empty = only what the config implies",
+    )
     min_rows: int = Field(default=100, ge=1)
     max_duplicate_share: float = Field(
         default=0.3,
@@ -175,10 +177,6 @@ class ValidationSpec(_Strict):
         le=1,
         description="a snapshot whose repeated rows exceed this share fails validation",
     )
-
-    @property
-    def suite_path(self) -> Path:
-        return EXPECTATIONS_DIR / self.suite
 
 
 class ResourcesSpec(_Strict):

@@ -8,12 +8,15 @@ resamples; memory is bounded by materialising at most _CHUNK_CELLS (resamples x 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     from airflow_champion.tasks.metric import Metric
+
+log = logging.getLogger(__name__)
 
 _CHUNK_CELLS = 2_000_000
 """Cells (resamples x rows) materialised at once: a few tens of MB whatever the holdout size."""
@@ -87,12 +90,15 @@ def paired_bootstrap(
     chunk = max(1, _CHUNK_CELLS // n)
     kept: list[np.ndarray] = []
     done = 0
+    chunks = -(-samples // chunk)
     while done < samples:
         b = min(chunk, samples - done)
         w = resample_counts(rng, b, n) if clusters is None else cluster_counts(rng, b, clusters, k)
         d = sign * (stat_ch(w) - stat_cp(w))
         kept.append(d[np.isfinite(d)])
         done += b
+        if chunks > 1:  # a long bootstrap (many rows) says how far it is
+            log.info("bootstrap of %s: %d/%d resamples of %d rows", metric.name, done, samples, n)
     all_d = np.concatenate(kept) if kept else np.empty(0)
     used = int(all_d.size)
     if used == 0:

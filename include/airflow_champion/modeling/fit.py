@@ -6,6 +6,7 @@ Pure compute (no MLflow): `modeling.training` records what this returns.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from airflow_champion.config import ModelConfig
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,12 +59,22 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
     if task.estimator_kind == "classifier" and len(set(y_train.tolist())) < 2:
         raise TrainingError(f"{cfg.name}: snapshot {snapshot_id} has a single class in its training split")
     pipeline = build_pipeline(cfg)
+    estimator = cfg.estimator.class_path.rsplit(".", 1)[-1]
+    log.info(
+        "%s: fitting %s on %d rows x %d features (%d held out)...",
+        cfg.name,
+        estimator,
+        len(X_train),
+        X_train.shape[1],
+        len(X_hold),
+    )
     t0 = time.monotonic()
     try:
         pipeline.fit(X_train, y_train)
     except ValueError as exc:
         raise TrainingError(f"{cfg.name}: fitting {cfg.estimator.class_path} failed: {exc}") from exc
     fit_seconds = time.monotonic() - t0
+    log.info("%s: fitted %s in %.1f s", cfg.name, estimator, fit_seconds)
     untrusted = untrusted_types(pipeline)
     if untrusted:
         raise TrainingError(

@@ -6,7 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.validation.messages import MAX_SAMPLES
-from airflow_champion.validation.suite import expectation_class, gx_module
+from airflow_champion.validation.suite_file import expectation_class, gx_module
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,8 +5,8 @@
   categorical features use only `allowed_values`, non-nullable columns have no nulls (nullable ones
   may not be mostly null), and the target passes its task's checks (binary: the two labels, both
   classes present).
-* From `include/expectations/<cfg.validation.suite>`, for facts the config cannot express (e.g. the
-  churn rate is plausible). Format::
+* From the suite file `cfg.validation.suite` (optional), for facts the config cannot express (e.g.
+  the churn rate is plausible), found next to the configs (suite_path). Format::
 
       expectations:
         - expectation: expect_column_mean_to_be_between     # any GX 1.x expectation, snake_case
@@ -16,17 +16,11 @@
 
 from __future__ import annotations
 
-import difflib
-import os
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from airflow_champion.errors import ConfigError
 from airflow_champion.tasks import TargetCheck, get_task
-from airflow_champion.validation.messages import COLUMN_KWARGS, MAX_NULL_FRACTION
+from airflow_champion.validation.messages import MAX_NULL_FRACTION
+from airflow_champion.validation.suite_file import load_suite_file
 
 if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
@@ -49,41 +43,6 @@ NUMERIC_TYPES = [
     "float",
 ]
 """dtype names (and, for object columns, Python value types) accepted as numeric."""
-
-
-_SUITE_ENTRY_KEYS = {"expectation", "kwargs", "meta"}
-
-
-def gx_module() -> Any:
-    """Import Great Expectations quietly (costs seconds, so only when validating)."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-
-    return gx
-
-
-def _class_name(expectation: str) -> str:
-    return "".join(part.capitalize() for part in expectation.split("_"))
-
-
-def expectation_class(expectation: str) -> type | None:
-    gx = gx_module()
-    if not isinstance(expectation, str) or not re.fullmatch(r"expect(_[a-z0-9]+)+", expectation):
-        return None
-    cls = getattr(gx.expectations, _class_name(expectation), None)
-    if isinstance(cls, type) and issubclass(cls, gx.expectations.Expectation):
-        return cls
-    return None
-
-
-def _known_expectations() -> list[str]:
-    gx = gx_module()
-    names = []
-    for attr in dir(gx.expectations):
-        obj = getattr(gx.expectations, attr)
-        if attr.startswith("Expect") and isinstance(obj, type):
-            names.append(re.sub(r"(?<!^)(?=[A-Z])", "_", attr).lower())
-    return names
 
 
 def _spec(expectation: str, why: str, check: str | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -230,66 +189,6 @@ def _holdout_specs(cfg: ModelConfig) -> list[dict[str, Any]]:
         why = f"holdout.policy {cfg.holdout.policy!r} splits on it"
         specs.append(_spec("expect_column_to_exist", why, column=column))
         specs.append(_spec("expect_column_values_to_not_be_null", why, "not_null", column=column))
-    return specs
-
-
-def entry_columns(kwargs: dict[str, Any]) -> list[str]:
-    cols = [kwargs[k] for k in COLUMN_KWARGS if isinstance(kwargs.get(k), str)]
-    cols += [c for c in kwargs.get("column_list") or [] if isinstance(c, str)]
-    return cols
-
-
-def load_suite_file(cfg: ModelConfig) -> list[dict[str, Any]]:
-    """Parse and check the model's extra expectations; a mistake is a ConfigError naming file and entry."""
-    path: Path = cfg.validation.suite_path
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{cfg.name}: expectation suite not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML in expectation suite {path}: {exc}") from None
-    if raw is None:
-        return []
-    if not isinstance(raw, dict) or set(raw) - {"expectations"}:
-        raise ConfigError(f"expectation suite {path}: top level must be a mapping with only 'expectations'")
-    entries = raw.get("expectations") or []
-    if not isinstance(entries, list):
-        raise ConfigError(f"expectation suite {path}: 'expectations' must be a list")
-    known_columns = {*cfg.data.feature_names, cfg.data.target}
-    specs = []
-    for i, entry in enumerate(entries):
-        where = f"expectation suite {path}, entry {i}"
-        if not isinstance(entry, dict) or "expectation" not in entry:
-            raise ConfigError(f"{where}: must be a mapping with an 'expectation' key, got {entry!r}")
-        name = entry["expectation"]
-        where = f"{where} ({name!r})"
-        unknown = set(entry) - _SUITE_ENTRY_KEYS
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(_SUITE_ENTRY_KEYS)})"
-            )
-        kwargs = entry.get("kwargs") or {}
-        meta = entry.get("meta") or {}
-        if not isinstance(kwargs, dict) or not isinstance(meta, dict):
-            raise ConfigError(f"{where}: 'kwargs' and 'meta' must be mappings")
-        cls = expectation_class(name)
-        if cls is None:
-            hint = difflib.get_close_matches(str(name), _known_expectations(), n=1)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ConfigError(f"{where}: unknown expectation{suggestion}")
-        bad_cols = [c for c in entry_columns(kwargs) if c not in known_columns]
-        if bad_cols:
-            raise ConfigError(
-                f"{where}: column(s) {bad_cols} are neither a feature nor the target of model {cfg.name!r}"
-            )
-        try:
-            cls(**kwargs)
-        except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"{where}: invalid kwargs {kwargs!r}: {first}") from None
-        specs.append(
-            {"expectation": name, "kwargs": dict(kwargs), "meta": {**meta, "source": f"suite:{path.name}"}}
-        )
     return specs
 
 

@@ -19,7 +19,8 @@ from airflow_champion.reports.jsonsafe import to_jsonable
 from airflow_champion.tasks import get_task
 from airflow_champion.validation.gx_run import run_expectations
 from airflow_champion.validation.messages import describe, failure_message, spec_column
-from airflow_champion.validation.suite import build_suite_spec, entry_columns
+from airflow_champion.validation.suite import build_suite_spec
+from airflow_champion.validation.suite_file import entry_columns
 
 
 @dataclass

@@ -110,7 +110,7 @@ def test_shipped_breast_cancer_suite_loads(bc: ModelConfig) -> None:
 def _with_suite(cfg: ModelConfig, tmp_path: Path, text: str) -> ModelConfig:
     path = tmp_path / "suite.yaml"
     path.write_text(text)
-    # suite_path is EXPECTATIONS_DIR / suite, and joining an absolute path yields that path
+    # suite_path joins the suite to its folders, and joining an absolute path yields that path
     return cfg.model_copy(update={"validation": ValidationSpec(suite=str(path), min_rows=10)})
 
 
@@ -387,3 +387,24 @@ def test_generated_breast_cancer_passes(bc: ModelConfig) -> None:
 
     r = validation.validate_dataframe(bc, datagen.generate_breast_cancer(seed=3), "gen-bc")
     assert r.success, r.summary()
+
+
+def test_a_suite_next_to_the_configs_wins_and_no_suite_is_fine(
+    bc: ModelConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's configs folder carries its suites (`expectations/`); a config may have none."""
+    from airflow_champion.validation.suite_file import suite_path
+
+    monkeypatch.setenv("MLOPS_CONFIG_DIR", str(tmp_path))
+    assert suite_path(bc) is not None and suite_path(bc).parent.name == "expectations"  # the shipped one
+    mine = tmp_path / "expectations" / "breast_cancer.yaml"
+    mine.parent.mkdir()
+    mine.write_text("expectations: []\n")
+    assert suite_path(bc) == mine and not [
+        s for s in suite.build_suite_spec(bc) if "suite" in s["meta"]["source"]
+    ]
+    bare = bc.model_copy(update={"validation": ValidationSpec(min_rows=10)})
+    assert suite_path(bare) is None and suite.build_suite_spec(bare)  # the config's own expectations
+    missing = bc.model_copy(update={"validation": ValidationSpec(suite="nowhere.yaml", min_rows=10)})
+    with pytest.raises(ConfigError, match=str(tmp_path / "expectations" / "nowhere.yaml")):
+        suite.build_suite_spec(missing)

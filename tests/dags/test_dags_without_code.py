@@ -1,0 +1,31 @@
+"""A new config needs no code: the one DAG file builds the DAGs of every config in MLOPS_CONFIG_DIR."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.airflow_support import REPO
+
+pytestmark = pytest.mark.airflow
+
+
+def test_a_new_config_gets_its_dags_from_the_one_file(
+    airflow_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    configs = tmp_path / "configs"
+    (configs / "expectations").mkdir(parents=True)
+    text = (REPO / "include" / "configs" / "churn.yaml").read_text()
+    (configs / "churn_eu.yaml").write_text(text.replace("name: churn", "name: churn_eu"))
+    shutil.copy(REPO / "include" / "expectations" / "churn.yaml", configs / "expectations" / "churn.yaml")
+    monkeypatch.setenv("MLOPS_CONFIG_DIR", str(configs))
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    assert {d for d in bag.dag_ids} == {
+        f"churn_eu_{kind}" for kind in ("retrain", "rollback", "replay", "snapshot_watch", "drift_monitor")
+    }
+    assert [p.name for p in (REPO / "dags").glob("*.py")] == ["mlops_models.py"]  # no file per model
