@@ -43,7 +43,7 @@ class ClaimSnapshotOperator(SnapshotPickingOperator):
     """
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
 
         requested = self.requested_snapshot(context)
         reason = trigger_reason(context, requested)
@@ -58,9 +58,7 @@ class ClaimSnapshotOperator(SnapshotPickingOperator):
             # why this run lost the snapshot, readable through the REST API without the task log
             context["ti"].xcom_push(key="skip_reason", value=str(result["reason"])[:2000])
             raise AirflowSkipException(f"{self.model}: not retraining: {result['reason']}")
-        self.log.info(
-            "Run claims snapshot %s of %s (%s)", result["snapshot_id"], self.model, result["reason"]
-        )
+        self.log.info("%s", decision_log.claimed(result))
         return {"snapshot_id": result["snapshot_id"], "reason": reason, "generation": result["generation"]}
 
 

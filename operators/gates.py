@@ -33,11 +33,11 @@ class ValidateSnapshotOperator(MlopsOperator):
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
 
         result = steps.validate(self.cfg, str(self.snapshot_id or "latest"))
         ReportLink.persist(context, report_url(result.get("report_uri")))
-        self.log.info("Snapshot %s passed validation (%s rows)", result["snapshot_id"], result["rows"])
+        self.log.info("%s", decision_log.validated(result))
         return result
 
 
@@ -57,23 +57,13 @@ class CheckChampionOperator(MlopsOperator):
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
         from airflow_champion.registry import tracking
 
         result = steps.check_champion(self.cfg, str(self.snapshot_id), context=run_lineage(context))
         if result.get("champion") is not None:
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["champion"]))
-        perf = result.get("performance") or {}
-        self.log.info(
-            "Champion %s on %s: %s %s (promoted on %s; drop %s)",
-            result.get("champion"),
-            result["snapshot_id"],
-            perf.get("metric"),
-            perf.get("score"),
-            perf.get("promoted_score"),
-            perf.get("drop"),
-        )
-        self.log.info("Post-promotion check: %s (%s)", result["action"], result["reason"])
+        self.log.info("%s", decision_log.champion_checked(result))
         return result
 
 
@@ -97,7 +87,7 @@ class TrainModelOperator(MlopsOperator):
         self.force = force
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
 
         result = steps.train(
             self.cfg,
@@ -108,9 +98,7 @@ class TrainModelOperator(MlopsOperator):
         )
         MlflowRunLink.persist(context, result.get("run_url"))
         ModelVersionLink.persist(context, result.get("version_url"))
-        self.log.info(
-            "Challenger %s v%s (%s)", self.model, result["version"], "reused" if result["reused"] else "new"
-        )
+        self.log.info("%s", decision_log.trained(result))
         return result
 
 
@@ -130,7 +118,7 @@ class EvaluateChallengerOperator(MlopsOperator):
         self.challenger_version = challenger_version
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
         from airflow_champion.registry import tracking
 
         version = as_optional_int(self.challenger_version, "challenger_version")
@@ -140,9 +128,9 @@ class EvaluateChallengerOperator(MlopsOperator):
         MlflowRunLink.persist(context, verdict.get("eval_run_url"))
         ModelVersionLink.persist(context, tracking.model_version_url(self.model, version))
         ReportLink.persist(context, report_url(verdict.get("report_uri")))
-        self.log.info("Verdict for %s v%s: %s", self.model, version, verdict["decision"])
-        for reason in verdict.get("reasons", []):
-            self.log.info("  %s", reason)
+        self.log.info("%s", decision_log.judged(verdict))
+        for reason in verdict.get("reasons", [])[1:]:
+            self.log.info("  also: %s", reason)
         return verdict
 
 
@@ -166,7 +154,7 @@ class PromoteModelOperator(MlopsOperator):
         self.shadow = shadow
 
     def run(self, context: Context) -> dict[str, Any]:
-        from airflow_champion.pipeline import steps
+        from airflow_champion.pipeline import decision_log, steps
         from airflow_champion.registry import tracking
 
         if not isinstance(self.verdict, dict):
@@ -179,18 +167,9 @@ class PromoteModelOperator(MlopsOperator):
             run_id=str(context["run_id"]),
             shadow=as_bool(self.shadow, "shadow"),
         )
-        if result.get("shadow"):
-            self.log.info(
-                "Shadow: %s v%s would be %s; champion unchanged",
-                self.model,
-                result["to_version"],
-                "promoted" if result["would_promote"] else "rejected",
-            )
-        elif result.get("promoted"):
+        if result.get("promoted"):
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
-            self.log.info("Promoted %s v%s to champion", self.model, result["to_version"])
-        else:
-            self.log.info("Challenger %s rejected; champion unchanged", self.model)
+        self.log.info("%s", decision_log.promoted(result))
         return result
 
 

@@ -1,20 +1,86 @@
 """Where state lives. Everything is derived from environment variables so that a task, the CLI and a
-pod agree without sharing Python objects."""
+pod agree without sharing Python objects.
+
+Two layouts, and the defaults differ only when no environment variable says otherwise:
+
+* **a checkout** (the repository, or an editable install of it: this file is
+  `<root>/include/airflow_champion/settings.py` next to `<root>/pyproject.toml`): the shipped configs
+  and suites are `<root>/include/configs` and `<root>/include/expectations`, state is `<root>/.mlops`,
+  the code version is the checkout's git commit. Exactly as it always was.
+* **installed** (a wheel in an Airflow project's environment, e.g. Astro): this file is in
+  site-packages, where `parents[2]` is `lib/python3.x` and means nothing. The configs are then the
+  project's own `include/configs` (and `include/expectations`) under the folder Airflow runs from
+  (Astro and the official image start every component in the project folder), unless
+  `MLOPS_CONFIG_DIR` says where; state defaults to `~/.mlops`, which every process of one user agrees
+  on whatever its working directory (a cwd-relative default could split the MLflow store and the
+  promotion lock between components started from different folders); the code version is the
+  installed distribution's version.
+"""
 
 from __future__ import annotations
 
 import os
+import warnings
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-"""The checkout (include/ is below it); an editable install keeps it so."""
+_HERE = Path(__file__).resolve()
+
+
+def _checkout() -> Path | None:
+    root = _HERE.parents[2]
+    if _HERE.parent.parent.name == "include" and (root / "pyproject.toml").is_file():
+        return root
+    return None
+
+
+CHECKOUT: Path | None = _checkout()
+"""The repository this package runs from (source tree or editable install); None when installed."""
+PROJECT_ROOT: Path = CHECKOUT or Path.cwd()
+"""The project: the checkout, or when installed the folder the process started in."""
 CONFIG_DIR = PROJECT_ROOT / "include" / "configs"
+"""Default config folder (MLOPS_CONFIG_DIR overrides): the shipped configs in a checkout."""
 EXPECTATIONS_DIR = PROJECT_ROOT / "include" / "expectations"
+"""Where shipped suite files are looked up last: the shipped suites in a checkout."""
+
+
+def import_skops() -> Any:
+    """skops.io, imported with exactly one warning silenced; call it before any skops save or load
+    (ours or mlflow.sklearn's): only the first import in a process matters.
+
+    On its first import skops scans every loaded module (its default trusted types: `whichmodule`
+    getattr()s each scipy.special ufunc name on every module in sys.modules). In an Airflow task those
+    include Airflow's deprecated-module shims (airflow.utils.timezone, ...), whose __getattr__ warns on
+    any name: ~1,160 DeprecatedImportWarning (a FutureWarning) lines per task that saves or loads a
+    model, about names nobody uses; skops silences only DeprecationWarning there. That warning
+    (message, category, skops's module) is ignored for the import only. A process-wide filter would
+    not hold: Airflow parses DAG files (which import this module) inside `catch_warnings()`, which
+    drops filters added meanwhile.
+    """
+    import importlib
+    import sys
+
+    if "skops.io" not in sys.modules:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore",
+                message=r"The `airflow\.[\w.]+` (attribute )?is deprecated",
+                category=FutureWarning,
+                module=r"skops\.io\._utils",
+            )
+            importlib.import_module("skops.io")
+    return sys.modules["skops.io"]
 
 
 def mlops_home() -> Path:
     """Root of the embedded default's state: MLflow store, artifacts, snapshots, locks."""
-    return Path(os.environ.get("MLOPS_HOME", str(PROJECT_ROOT / ".mlops"))).resolve()
+    env = os.environ.get("MLOPS_HOME")
+    if env:
+        return Path(env).resolve()
+    if CHECKOUT is not None:
+        return (CHECKOUT / ".mlops").resolve()
+    return (Path.home() / ".mlops").resolve()
 
 
 def tracking_uri() -> str:
@@ -46,18 +112,29 @@ def lock_url() -> str:
 
 
 def code_version() -> str:
-    """Version of this code, recorded as lineage on every run."""
+    """Version of this code, recorded as lineage on every run: MLOPS_CODE_VERSION, else the
+    checkout's commit, else the installed distribution's version (an Airflow project's own git
+    repository says nothing about this package)."""
     env = os.environ.get("MLOPS_CODE_VERSION")
     if env:
         return env
-    head = PROJECT_ROOT / ".git" / "HEAD"
+    if CHECKOUT is None:
+        try:
+            return f"airflow-champion=={metadata.version('airflow-champion')}"
+        except metadata.PackageNotFoundError:
+            return "unknown"
+    return _git_commit(CHECKOUT)
+
+
+def _git_commit(root: Path) -> str:
+    head = root / ".git" / "HEAD"
     try:
         ref = head.read_text().strip()
         if ref.startswith("ref: "):
-            ref_file = PROJECT_ROOT / ".git" / ref[5:]
+            ref_file = root / ".git" / ref[5:]
             if ref_file.exists():
                 return ref_file.read_text().strip()[:12]
-            packed = PROJECT_ROOT / ".git" / "packed-refs"
+            packed = root / ".git" / "packed-refs"
             if packed.exists():
                 for line in packed.read_text().splitlines():
                     if line.endswith(ref[5:]):

@@ -1,6 +1,7 @@
-"""`<model>_retrain`: claim -> validate -> check_champion -> train -> evaluate -> promote, and a
-teardown that releases the claim of a run that ended without a decision (pipeline.chain runs the
-same steps in one process)."""
+"""`<model>_retrain`: claim -> validate -> check_champion -> train -> evaluate -> promote ->
+champion_moved, and a teardown that releases the claim of a run that ended without a decision
+(pipeline.chain runs the same steps in one process; champion_moved is Airflow's alone: it emits the
+champion asset event only when the alias moved)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from airflow.sdk import DAG
 from airflow_champion.config import ModelConfig
+from airflow_champion.operators.champion import ChampionMovedOperator
 from airflow_champion.operators.claims import ClaimSnapshotOperator, ReleaseClaimOperator
 from airflow_champion.operators.dag_factory.common import (
     START_DATE,
@@ -123,8 +125,15 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             model=cfg.name,
             verdict=evaluate.output,
             shadow="{{ params.shadow }}",
-            outlets=[champion_asset(cfg)],
             retries=2 * default_args(cfg)["retries"],
+        )
+        # The asset event belongs to the alias moving, not to promote succeeding (a rejection succeeds).
+        moved = ChampionMovedOperator(
+            task_id="champion_moved",
+            model=cfg.name,
+            promotion=promote.output,
+            outlets=[champion_asset(cfg)],
+            retries=0,
         )
         # Teardown: runs whenever the claim succeeded, whatever happened after, and does not decide the
         # run's state. It frees the snapshot unless promote already recorded a decision on the claim.
@@ -133,5 +142,5 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             model=cfg.name,
             snapshot_id="{{ ti.xcom_pull(task_ids='claim', key='snapshot_id') }}",
         )
-        promote >> release.as_teardown(setups=claim)
+        promote >> moved >> release.as_teardown(setups=claim)
     return dag

@@ -29,7 +29,7 @@ SNAPSHOT_START = dt.date(2026, 11, 2)
 ROWS = 1500
 RUN_TIMEOUT = 480.0
 RESULTS = REPO / "test-artifacts" / "integration_run.json"
-RETRAIN_TASKS = {*RETRAIN_STEPS, "release_claim"}
+RETRAIN_TASKS = {*RETRAIN_STEPS, "champion_moved", "release_claim"}
 
 
 def _parse_ts(value: str | None) -> dt.datetime | None:

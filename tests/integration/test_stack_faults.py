@@ -35,7 +35,7 @@ def _record(name: str, stack: AirflowStack, run: dict[str, Any], run_id: str, ex
     """What each fault cost: tries per task and the run's wall time (test-artifacts/, untracked)."""
     start = dt.datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
     end = dt.datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
-    tasks = (*RETRAIN_STEPS, "release_claim")
+    tasks = (*RETRAIN_STEPS, "champion_moved", "release_claim")
     tries = {t: _ti(stack, run_id, t)["try_number"] for t in tasks}
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data[name] = {

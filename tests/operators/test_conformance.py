@@ -65,6 +65,10 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
         "verdict": "{{ params.verdict }}",
         "shadow": "{{ params.force }}",
     },
+    "airflow_champion.operators.champion.ChampionMovedOperator": {
+        "model": "{{ params.model }}",
+        "promotion": "{{ params.verdict }}",
+    },
     "airflow_champion.operators.gates.RollbackModelOperator": {
         "model": "{{ params.model }}",
         "reason": "{{ params.reason }}",

@@ -1,4 +1,5 @@
-"""Snapshots of one model's root: landing, listing, choosing "latest", quarantine and reports.
+"""Snapshots of one model's root: landing, listing, choosing "latest", quarantine (and its deliberate
+release) and reports.
 
 Snapshots are never deleted or moved; a failed one gets a `_quarantine/` folder beside its data
 (`data.layout` spells every path). This module is the one resolver of "latest": the newest complete,
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,33 +33,59 @@ def write_snapshot(
     fmt: str = "parquet",
     extra: dict[str, Any] | None = None,
 ) -> Manifest:
-    """Write data then manifest (the manifest's presence is the 'complete' signal)."""
+    """Encode a frame as parquet or CSV, then land it with `land_snapshot` (data first, manifest last)."""
+    if fmt not in layout.DATA_FILES:
+        raise SnapshotError(f"unknown snapshot format {fmt!r}; use one of {sorted(layout.DATA_FILES)}")
+    buf = io.BytesIO()
+    if fmt == "parquet":
+        df.to_parquet(buf, index=False)
+    else:
+        buf.write(df.to_csv(index=False).encode("utf-8"))
+    columns = [{"name": str(c), "dtype": str(t)} for c, t in df.dtypes.items()]
+    return land_snapshot(
+        root, snapshot_id, buf.getvalue(), fmt=fmt, rows=len(df), columns=columns, extra=extra
+    )
+
+
+def land_snapshot(
+    root: str,
+    snapshot_id: str,
+    data: bytes,
+    *,
+    fmt: str,
+    rows: int,
+    columns: list[dict[str, str]],
+    extra: dict[str, Any] | None = None,
+) -> Manifest:
+    """The one writer of a snapshot: the data file's bytes as given, then the manifest, last.
+
+    The manifest's presence is the 'complete' signal, so it is created only if absent: two producers
+    landing the same id cannot both succeed, and a complete snapshot is never rewritten.
+    """
     sid = validate_snapshot_id(snapshot_id)
     if fmt not in layout.DATA_FILES:
         raise SnapshotError(f"unknown snapshot format {fmt!r}; use one of {sorted(layout.DATA_FILES)}")
     store = open_store(root)
     if store.exists(layout.manifest(sid)):
         raise SnapshotError(f"snapshot {sid} already exists in {root}; snapshots are immutable")
-    buf = io.BytesIO()
-    if fmt == "parquet":
-        df.to_parquet(buf, index=False)
-    else:
-        buf.write(df.to_csv(index=False).encode("utf-8"))
-    data = buf.getvalue()
     data_file = layout.DATA_FILES[fmt]
     store.write_bytes(layout.data(sid, data_file), data)
     manifest = Manifest(
         snapshot_id=sid,
         data_file=data_file,
         format=fmt,
-        rows=len(df),
-        columns=[{"name": str(c), "dtype": str(t)} for c, t in df.dtypes.items()],
+        rows=int(rows),
+        columns=list(columns),
         sha256=hashlib.sha256(data).hexdigest(),
         bytes=len(data),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         extra=dict(extra or {}),
     )
-    store.write_bytes(layout.manifest(sid), dumps(manifest.to_dict()).encode())
+    if not store.create_exclusive(layout.manifest(sid), dumps(manifest.to_dict()).encode()):
+        raise SnapshotError(
+            f"snapshot {sid} was completed by another producer while this one landed in {root}; "
+            "snapshots are immutable (check its manifest and data before using it)"
+        )
     return manifest
 
 
@@ -67,8 +95,14 @@ def list_snapshot_ids(root: str) -> list[str]:
 
 
 def is_quarantined(root: str, snapshot_id: str) -> bool:
+    """A quarantine marker exists and no one released that very quarantine (`release_quarantine`)."""
     sid = validate_snapshot_id(snapshot_id)
-    return open_store(root).exists(layout.quarantine(sid))
+    store = open_store(root)
+    if not store.exists(layout.quarantine(sid)):
+        return False
+    digest = hashlib.sha256(store.read_bytes(layout.quarantine(sid))).hexdigest()
+    releases = release_records(root, sid)
+    return not releases or releases[-1].get("quarantine_sha256") != digest
 
 
 def complete_snapshots(root: str) -> list[Manifest]:
@@ -137,3 +171,65 @@ def quarantine(
 def write_report(root: str, snapshot_id: str, name: str, page: str) -> str:
     sid = validate_snapshot_id(snapshot_id)
     return open_store(root).write_bytes(layout.report(sid, name), page.encode())
+
+
+RELEASE_RECORD = "released-{n}.json"
+"""`_quarantine/released-<n>.json`: who lifted the n-th quarantine, why and when (beside its report)."""
+MAX_RELEASES = 1000
+
+
+def quarantine_marker(root: str, snapshot_id: str) -> dict[str, Any] | None:
+    """The quarantine marker (reason, quarantined_at, report), released or not; None if never quarantined."""
+    store = open_store(root)
+    rel = layout.quarantine(validate_snapshot_id(snapshot_id))
+    return json.loads(store.read_bytes(rel)) if store.exists(rel) else None
+
+
+def release_records(root: str, snapshot_id: str) -> list[dict[str, Any]]:
+    """Every release of a quarantine of this snapshot, oldest first (they are never rewritten)."""
+    sid = validate_snapshot_id(snapshot_id)
+    store = open_store(root)
+    out: list[dict[str, Any]] = []
+    while len(out) < MAX_RELEASES:
+        rel = layout.quarantine(sid, RELEASE_RECORD.format(n=len(out) + 1))
+        if not store.exists(rel):
+            break
+        out.append(json.loads(store.read_bytes(rel)))
+    return out
+
+
+def release_quarantine(root: str, snapshot_id: str, *, reason: str, actor: str) -> dict[str, Any]:
+    """Lift a quarantine on purpose, so a retrain may take the snapshot again.
+
+    The marker, result and report stay where they are; the release is a new record beside them naming
+    the quarantine it lifts (its sha256), so a later quarantine of the same snapshot holds again.
+    """
+    sid = validate_snapshot_id(snapshot_id)
+    why = " ".join(str(reason).split())[:500]
+    if not why:
+        raise SnapshotError(f"snapshot {sid}: a release needs a reason (it is kept with the quarantine)")
+    store = open_store(root)
+    for _attempt in range(5):
+        if not store.exists(layout.quarantine(sid)):
+            raise SnapshotError(f"snapshot {sid} in {root} is not quarantined; there is nothing to release")
+        raw = store.read_bytes(layout.quarantine(sid))
+        digest = hashlib.sha256(raw).hexdigest()
+        releases = release_records(root, sid)
+        if releases and releases[-1].get("quarantine_sha256") == digest:
+            last = releases[-1]
+            raise SnapshotError(
+                f"snapshot {sid} is not quarantined: its quarantine was released by "
+                f"{last.get('released_by')} at {last.get('released_at')} ({last.get('reason')})"
+            )
+        record = {
+            "snapshot_id": sid,
+            "released_by": str(actor)[:200],
+            "reason": why,
+            "released_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "quarantine": json.loads(raw),
+            "quarantine_sha256": digest,
+        }
+        rel = layout.quarantine(sid, RELEASE_RECORD.format(n=len(releases) + 1))
+        if store.create_exclusive(rel, dumps(record).encode()):
+            return {**record, "record_uri": store.uri(rel)}
+    raise SnapshotError(f"snapshot {sid}: another release kept racing this one; look at {root}/{sid}/")

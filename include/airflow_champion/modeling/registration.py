@@ -109,6 +109,7 @@ def log_and_register(
     import mlflow.sklearn
     from mlflow.models import infer_signature
 
+    settings.import_skops()  # before mlflow.sklearn imports it: see settings.import_skops
     client = tracking.client()
     exp_id = tracking.ensure_experiment(cfg)
     version_tags = tags.prefixed(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_champion import settings
+
 # Reviewed: sklearn preprocessing + the estimators the shipped configs use, and their fitted parts.
 TRUSTED_TYPES: list[str] = [
     "sklearn.pipeline.Pipeline",
@@ -39,6 +41,5 @@ TRUSTED_TYPES: list[str] = [
 
 def untrusted_types(model: Any) -> list[str]:
     """What skops would refuse to load from this fitted model beyond TRUSTED_TYPES."""
-    import skops.io as sio
-
+    sio = settings.import_skops()
     return sorted(set(sio.get_untrusted_types(data=sio.dumps(model))) - set(TRUSTED_TYPES))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from airflow_champion.errors import MlopsError
-from airflow_champion.pipeline import commands
+from airflow_champion.pipeline import cli_data, commands
 from airflow_champion.reports.jsonsafe import dumps
 
 EXIT_GATE = 3
@@ -51,6 +52,15 @@ def _add_lineage(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dag-id", default="cli", help="the Airflow DAG this runs for (lineage)")
     p.add_argument("--run-id", default="cli", help="the Airflow run this runs for (lineage)")
     p.add_argument("--run-type", default="cli", help="the Airflow run type (lineage)")
+
+
+def _prog() -> str:
+    """How the user ran this command, for the commands we print: e.g. .venv/bin/mlops, else mlops."""
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("mlops")
+    if argv0.name != "mlops" or not argv0.is_file():
+        return "mlops"
+    rel = os.path.relpath(argv0)
+    return argv0.as_posix() if rel.startswith("..") else rel
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -149,9 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model", help=MODEL_HELP)
     s.set_defaults(func=commands.cmd_status)
 
-    cc = sub.add_parser("check-config", help="load and deep-check model configs")
+    cc = sub.add_parser(
+        "check-config", help="check model configs and their suites; every problem, exit 3 if any"
+    )
     cc.add_argument("models", nargs="*", help="model names (default: every config in the config folder)")
     cc.set_defaults(func=commands.cmd_check_config)
+
+    cli_data.add_init(sub)
+    cli_data.add_snapshot(sub, MODEL_HELP)
 
     run = sub.add_parser("run", help="the whole retrain chain without Airflow (claim ... promote)")
     run.add_argument("model", help=MODEL_HELP)
@@ -180,6 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.set_defaults(func=commands.cmd_replay)
 
+    af = sub.add_parser(
+        "airflow",
+        help="run airflow on MLOPS_HOME's own state (DB, DAGs of MLOPS_CONFIG_DIR, plugins)",
+        description="Runs this environment's `airflow` with AIRFLOW_HOME=$MLOPS_HOME/airflow (SQLite, "
+        "created on first use), this checkout's dags/ and plugins/, and PATH set for `airflow standalone`. "
+        "Everything after `airflow` goes to Airflow, e.g. `mlops airflow dags list`.",
+    )
+    af.add_argument(
+        "--env", action="store_true", help="print the settings as export lines instead of running airflow"
+    )
+    af.add_argument("airflow_args", nargs=argparse.REMAINDER, metavar="ARGS", help="airflow's own arguments")
+    af.set_defaults(func=commands.cmd_airflow)
+
     d = sub.add_parser("demo", help="the embedded-default demo through Airflow (make demo)")
     d.add_argument("--model", default="churn", help="the model whose story is told (churn)")
     d.add_argument("--keep", action="store_true", help="keep the previous demo state")
@@ -194,11 +222,19 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    args.prog = _prog()
     try:
         result = args.func(args)
     except MlopsError as exc:
-        print(f"mlops {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        command = " ".join(c for c in (args.command, getattr(args, "snapshot_command", None)) if c)
+        print(f"mlops {command}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_GATE
+    if isinstance(result, commands.Refused):
+        print(dumps(result.result))
+        return EXIT_GATE
+    if isinstance(result, commands.Text):
+        print(result)
+        return 0
     if result is not None and args.command != "demo":
         print(dumps(result))
         if args.xcom_out:

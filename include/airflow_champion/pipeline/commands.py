@@ -6,11 +6,24 @@ import argparse
 import json
 import sys
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from airflow_champion.errors import MlopsError
 from airflow_champion.pipeline import chain, steps
+
+
+class Text(str):
+    """A result for a person: printed as it is, not as JSON."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A result printed like any other, after which the command exits with EXIT_GATE."""
+
+    result: Any
 
 
 def _read_json_arg(value: str) -> Any:
@@ -95,15 +108,83 @@ def cmd_status(args: argparse.Namespace) -> Any:
 
 
 def cmd_check_config(args: argparse.Namespace) -> Any:
-    from airflow_champion.config import list_config_names
-    from airflow_champion.config.checks import check_estimator_importable
+    """Every config, every problem; exits EXIT_GATE when any config has one."""
+    from airflow_champion.pipeline.check_config import check_configs
 
-    out = {}
-    for name in args.models or list_config_names():
-        cfg = steps.config(name)
-        check_estimator_importable(cfg)
-        out[name] = {"ok": True, "config_hash": cfg.config_hash}
-    return out
+    report = check_configs(args.models or None)
+    return report if all(r["ok"] for r in report.values()) else Refused(report)
+
+
+def cmd_init(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline.init_model import init_model
+
+    result = init_model(
+        args.model,
+        args.source,
+        target=args.target,
+        task=args.task,
+        time_column=args.time_column,
+        group_column=args.group_column,
+        metric=args.metric,
+        force=args.force,
+        csv_delimiter=args.csv_delimiter,
+        csv_encoding=args.csv_encoding,
+        prog=getattr(args, "prog", "mlops"),
+    )
+    return result.as_dict() if args.json else Text(init_text(result.as_dict()))
+
+
+def init_text(r: dict[str, Any]) -> str:
+    """What `mlops init` did, for a person: the files, the guesses, what was left out, what next."""
+    suite = "written" if r["suite_written"] else "kept as it was"
+    lines = [
+        f"Wrote {r['config_path']} ({r['task']}, {r['features']} features).",
+        f"Suite file {r['suite_path']}: {suite}.",
+        "",
+        "Guessed (each has a comment in the config; edit it if it is wrong):",
+        *(f"  - {note}" for note in r["notes"]),
+    ]
+    if r["left_out"]:
+        lines += ["Left out:", *(f"  - {name}: {why}" for name, why in r["left_out"].items())]
+    return "\n".join([*lines, "", "Next:", *(f"  {c}" for c in r["next_commands"])])
+
+
+def cmd_snapshot_import(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline import snapshot_commands
+
+    result = snapshot_commands.import_file(
+        steps.config(args.model),
+        args.file,
+        snapshot_id=args.id,
+        fmt=args.format,
+        prog=getattr(args, "prog", "mlops"),
+    )
+    return result if args.json else Text(snapshot_commands.import_text(result))
+
+
+def cmd_snapshot_list(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline import snapshot_commands
+
+    rows = snapshot_commands.list_rows(steps.config(args.model))
+    return rows if args.json else Text(snapshot_commands.table(rows))
+
+
+def cmd_snapshot_show(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline import snapshot_commands
+
+    return snapshot_commands.show(steps.config(args.model), args.snapshot_id)
+
+
+def cmd_snapshot_release(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline import snapshot_commands
+
+    return snapshot_commands.release(
+        steps.config(args.model),
+        args.snapshot_id,
+        reason=args.reason,
+        actor=args.actor,
+        prog=getattr(args, "prog", "mlops"),
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> Any:
@@ -132,6 +213,17 @@ def cmd_replay(args: argparse.Namespace) -> Any:
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     return {k: result[k] for k in ("model", "replay_id", "total", "report_uri", "json_uri", "holdout")}
+
+
+def cmd_airflow(args: argparse.Namespace) -> Any:
+    from airflow_champion.pipeline import airflow_env
+
+    if args.env:
+        return Text(airflow_env.shell_exports(airflow_env.airflow_env()))
+    if not args.airflow_args:
+        raise MlopsError("say what airflow should run, e.g. `mlops airflow dags list`")
+    airflow_env.exec_airflow(list(args.airflow_args))
+    return None  # not reached: exec_airflow replaces this process
 
 
 def cmd_demo(args: argparse.Namespace) -> Any:

@@ -92,6 +92,7 @@ def load_model(cfg: ModelConfig, version: int) -> Any:
     """Load a registered version of this model (skops format; trusted types were fixed at log time)."""
     import mlflow.sklearn
 
+    settings.import_skops()  # before mlflow.sklearn imports it: see settings.import_skops
     configure()
     return mlflow.sklearn.load_model(model_uri(cfg, version))
 

@@ -1,0 +1,52 @@
+"""The champion asset's event of a retrain run: emitted only when the champion alias really moved."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class ChampionMovedOperator(BaseOperator):
+    """Carry the `<model>_champion` outlet for the promote task, whose success says nothing about
+    the alias: a rejection, a shadow decision and a lost compare-and-set succeed too. This task
+    succeeds (one asset event, extra = the move) only when promote moved the champion, and is skipped
+    otherwise, so serving that listens to the asset sees no event for a rejected challenger.
+
+    :param model: model config name, for the log and the event (templated)
+    :param promotion: the promote task's result (templated; usually `promote.output`)
+    """
+
+    template_fields = ("model", "promotion")
+    ui_color = "#fdf2d0"
+
+    def __init__(self, *, model: str, promotion: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.promotion = promotion
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        result = self.promotion
+        if not isinstance(result, dict):
+            raise AirflowFailException(
+                f"promotion must be the promote task's result (a mapping), got {type(result).__name__}"
+            )
+        if result.get("shadow"):
+            raise AirflowSkipException(f"{self.model}: shadow decision; the champion did not move")
+        if not result.get("promoted"):
+            raise AirflowSkipException(f"{self.model}: challenger not promoted; the champion did not move")
+        moved = {
+            "model": str(self.model),
+            "from_version": result.get("from_version"),
+            "to_version": result.get("to_version"),
+        }
+        for outlet in self.outlets or []:
+            context["outlet_events"][outlet].extra = dict(moved)
+        self.log.info(
+            "Champion of %s moved from v%s to v%s", self.model, moved["from_version"], moved["to_version"]
+        )
+        return moved
