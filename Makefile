@@ -15,6 +15,9 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip uv
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@# setuptools leaves airflow_champion.egg-info in the checkout; wherever the checkout is on sys.path
+	@# (PYTHONPATH, `python -c`) it is a second distribution, and Airflow loads our plugin's entry point twice.
+	@rm -rf airflow_champion.egg-info
 	@touch $@
 
 ## make demo: four weeks of the churn model through Airflow on the embedded default
@@ -41,16 +44,22 @@ bench: install
 	@mkdir -p bench/results
 	$(BIN)/python bench/drift_agreement.py --rows 100000 --out bench/results/drift_100k.json
 
-## Airflow UI on the demo's state: http://127.0.0.1:8080 (user admin, password printed in .mlops/demo/airflow)
+## make airflow-ui: Airflow (`airflow standalone`) on the demo's state (.mlops/demo), or on yours with
+## `make airflow-ui MLOPS_HOME=/path/to/state` (AIRFLOW_HOME and the SQLite metadata DB live in its airflow/;
+## MLOPS_CONFIG_DIR passes through). http://127.0.0.1:8080 (AIRFLOW__API__PORT=...), user admin, password
+## printed on the first start and kept in <MLOPS_HOME>/airflow/simple_auth_manager_passwords.json.generated.
+## `mlops airflow` (pipeline/airflow_env.py) sets the rest, and PATH: standalone starts its components as `airflow`.
+airflow-ui mlflow-ui: UI_HOME = $(abspath $(or $(MLOPS_HOME),$(ROOT)/.mlops/demo))
+airflow-ui: AIRFLOW__API__HOST ?= 127.0.0.1
+airflow-ui: AIRFLOW__API__PORT ?= 8080
 airflow-ui: install
-	MLOPS_HOME=$(ROOT)/.mlops/demo AIRFLOW_HOME=$(ROOT)/.mlops/demo/airflow \
-	AIRFLOW__CORE__DAGS_FOLDER=$(ROOT)/dags AIRFLOW__CORE__PLUGINS_FOLDER=$(ROOT)/plugins \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$(ROOT)/.mlops/demo/airflow/airflow.db \
-	$(BIN)/airflow standalone
+	MLOPS_HOME="$(UI_HOME)" AIRFLOW__API__HOST="$(AIRFLOW__API__HOST)" AIRFLOW__API__PORT="$(AIRFLOW__API__PORT)" \
+	"$(ROOT)/$(BIN)/mlops" airflow standalone
 
+## make mlflow-ui: MLflow's UI on the same state's store (MLOPS_HOME=..., MLFLOW_UI_PORT=..., default 5000)
+mlflow-ui: MLFLOW_UI_PORT ?= 5000
 mlflow-ui: install
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(ROOT)/.mlops/demo/mlflow.db --port 5000
+	"$(ROOT)/$(BIN)/mlflow" ui --backend-store-uri "sqlite:///$(UI_HOME)/mlflow.db" --port "$(MLFLOW_UI_PORT)"
 
 clean:
 	rm -rf .mlops/demo .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,22 +40,13 @@ CHURN_WEEKS = (
 
 
 def embedded_env(home: Path) -> dict[str, str]:
-    """Environment of the embedded default: Airflow + MLflow on SQLite under `home`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "MLFLOW_", "MLOPS_"))}
-    airflow_home = home / "airflow"
-    env.update(
-        {
-            "MLOPS_HOME": str(home),
-            "AIRFLOW_HOME": str(airflow_home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "PYTHONWARNINGS": "ignore",
-        }
-    )
+    """Environment of the embedded default under `home` (`mlops airflow`'s, from a clean slate: none of
+    the shell's AIRFLOW__/MLFLOW_/MLOPS_ settings), with the demo's quieter logs."""
+    from airflow_champion.pipeline.airflow_env import airflow_env
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "MLFLOW_", "MLOPS_"))}
+    env = airflow_env(home, base)
+    env.update({"AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING", "PYTHONWARNINGS": "ignore"})
     return env
 
 
@@ -80,18 +71,73 @@ def _status(env: dict[str, str], model: str) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
-def _dag_run_state(env: dict[str, str], dag_id: str, run_id_hint: str) -> str:
+def _dag_runs(env: dict[str, str], dag_id: str) -> list[dict[str, Any]]:
+    """`airflow dags list-runs` as JSON (run_id, state, run_after, logical_date, start_date, end_date)."""
     out = subprocess.run(
         [_bin("airflow"), "dags", "list-runs", dag_id, "-o", "json"], env=env, capture_output=True, text=True
     ).stdout
     try:
         runs = json.loads(out[out.index("[") :])
     except (ValueError, json.JSONDecodeError):
-        return "unknown"
-    for run in runs:
-        if run_id_hint in str(run.get("logical_date", "")) or run_id_hint in str(run.get("run_id", "")):
-            return str(run.get("state"))
-    return "unknown"
+        return []
+    return [dict(run) for run in runs if isinstance(run, dict)]
+
+
+def run_week(
+    env: dict[str, str], model: str, number: int, week: Week, log: Path
+) -> tuple[int, dict[str, Any]]:
+    """One `airflow dags test` of the retrain DAG on the week's snapshot: (exit code, its dag run).
+
+    No logical date is given: `dags test` then uses the current time, and its run's start_date is the
+    logical date (Airflow 3.3's `DAG.test`: `start_date=logical_date or run_after`). A past date (the
+    snapshot's) made every run start weeks before it ended, so the UI's duration (end_date -
+    start_date) read 14-29 days for a 30 s run. The snapshot is named in the run's conf; the run is the
+    one `dags list-runs` shows after the call and not before (`dags test` has no --run-id; its run id
+    is `manual__<start time>`).
+    """
+    dag_id = f"{model}_retrain"
+    before = {run.get("run_id") for run in _dag_runs(env, dag_id)}
+    conf = json.dumps({"snapshot_id": week.snapshot_id, "reason": f"demo week {number}"})
+    rc = _airflow(env, "dags", "test", dag_id, "-c", conf, log=log)
+    new = [run for run in _dag_runs(env, dag_id) if run.get("run_id") not in before]
+    return rc, (new[0] if len(new) == 1 else {"state": "unknown"})
+
+
+def _duration(run: dict[str, Any]) -> float | None:
+    """end_date - start_date of a `list-runs` row, in seconds (what the UI shows as the duration)."""
+    try:
+        return (
+            datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["start_date"])
+        ).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def prepare_state(home: Path, cfg: Any, weeks: tuple[Week, ...], log: Path) -> dict[str, str]:
+    """The weeks' snapshots, a migrated Airflow metadata DB and the serialized DAGs under `home` (`cfg`
+    is loaded with MLOPS_HOME=`home`: its snapshot root is there); returns the environment the `airflow`
+    calls run with."""
+    from airflow_champion_demo import datagen
+
+    (home / "airflow").mkdir(parents=True, exist_ok=True)
+    env = embedded_env(home)
+    for week in weeks:
+        datagen.write_weekly_snapshots(
+            cfg,
+            start=date.fromisoformat(week.snapshot_id),
+            weeks=1,
+            rows=week.rows,
+            seed=week.seed,
+            label_noise=week.label_noise,
+            corruption=week.corruption,
+        )
+    print(f"Wrote {len(weeks)} weekly snapshots to {cfg.snapshot_root()}")
+
+    print("Migrating the Airflow metadata DB (SQLite) ...", flush=True)
+    if _airflow(env, "db", "migrate", log=log) != 0:
+        raise SystemExit(f"airflow db migrate failed; see {log}")
+    _airflow(env, "dags", "reserialize", log=log)
+    return env
 
 
 def _champion_row(status: dict[str, Any]) -> dict[str, Any]:
@@ -104,8 +150,6 @@ def _champion_row(status: dict[str, Any]) -> dict[str, Any]:
 def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     from airflow_champion.config import load_config
 
-    from airflow_champion_demo import datagen
-
     if model != "churn":
         raise SystemExit(
             "the scripted demo tells the churn story; use `mlops generate` + the DAGs for others"
@@ -113,40 +157,23 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     home = PROJECT_ROOT / ".mlops" / "demo"
     if reset and home.exists():
         shutil.rmtree(home)  # the demo's own sandbox, never a user's data
-    (home / "airflow").mkdir(parents=True, exist_ok=True)
-    env = embedded_env(home)
-    os.environ.update({k: env[k] for k in ("MLOPS_HOME",)})
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["MLOPS_HOME"] = str(home)
     log = home / "demo.log"
     started = time.monotonic()
     print(f"Demo state: {home}   (full log: {log})")
 
     cfg = load_config(model)
-    for week in CHURN_WEEKS:
-        datagen.write_weekly_snapshots(
-            cfg,
-            start=date.fromisoformat(week.snapshot_id),
-            weeks=1,
-            rows=week.rows,
-            seed=week.seed,
-            label_noise=week.label_noise,
-            corruption=week.corruption,
-        )
-    print(f"Wrote {len(CHURN_WEEKS)} weekly snapshots to {cfg.snapshot_root()}")
-
-    print("Migrating the Airflow metadata DB (SQLite) ...", flush=True)
-    if _airflow(env, "db", "migrate", log=log) != 0:
-        raise SystemExit(f"airflow db migrate failed; see {log}")
-    _airflow(env, "dags", "reserialize", log=log)
+    env = prepare_state(home, cfg, CHURN_WEEKS, log)
 
     results = []
     decisions = 0
     for i, week in enumerate(CHURN_WEEKS, start=1):
         t0 = time.monotonic()
         print(f"\nWeek {i} ({week.snapshot_id}): {week.story}", flush=True)
-        conf = json.dumps({"snapshot_id": week.snapshot_id, "reason": f"demo week {i}"})
-        logical = f"{week.snapshot_id}T06:00:00+00:00"
-        rc = _airflow(env, "dags", "test", f"{model}_retrain", logical, "-c", conf, log=log)
-        state = _dag_run_state(env, f"{model}_retrain", week.snapshot_id)
+        rc, run = run_week(env, model, i, week, log)
+        state = str(run.get("state"))
+        duration = _duration(run)
         st = _status(env, model)
         ledger = st.get("ledger") or []
         champion = _champion_row(st)
@@ -156,14 +183,25 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
         else:
             decision = "none recorded (the run stopped before promotion)"
         decisions = len(ledger)
+        took = f"{duration:.0f}s" if duration is not None else "?"
         print(
-            f"  airflow run: {state} (exit {rc}) in {time.monotonic() - t0:.0f}s; "
+            f"  airflow run {run.get('run_id', '?')}: {state} (exit {rc}) in {took} "
+            f"({time.monotonic() - t0:.0f}s with the CLI); "
             f"champion = v{champion.get('version')}; decision: {decision}"
         )
         quarantine = Path(cfg.snapshot_root()) / week.snapshot_id / "_quarantine"
         if quarantine.exists():
             print(f"  snapshot quarantined; report: {quarantine / 'report.html'}")
-        results.append({"week": i, "snapshot_id": week.snapshot_id, "dag_run_state": state, "exit_code": rc})
+        results.append(
+            {
+                "week": i,
+                "snapshot_id": week.snapshot_id,
+                "dag_run_id": run.get("run_id"),
+                "dag_run_state": state,
+                "dag_run_duration_s": None if duration is None else round(duration, 1),
+                "exit_code": rc,
+            }
+        )
 
     final = _status(env, model)
     champion = _champion_row(final)
@@ -184,7 +222,7 @@ def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     )
     print(f"same state from the CLI:  MLOPS_HOME={home} .venv/bin/mlops status {model}")
     print(f"MLflow UI:   .venv/bin/mlflow ui --backend-store-uri sqlite:///{home / 'mlflow.db'} --port 5000")
-    print(f"Airflow UI:  AIRFLOW_HOME={home / 'airflow'} make airflow-ui   (see README)")
+    print(f"Airflow UI:  make airflow-ui MLOPS_HOME={home}   (see README)")
     print(f"demo wall time: {elapsed:.0f}s")
     summary = {"home": str(home), "weeks": results, "status": final, "wall_time_s": round(elapsed, 1)}
     (home / "demo_summary.json").write_text(json.dumps(summary, indent=2, default=str))

@@ -7,11 +7,13 @@ What it sets (and only this; any other AIRFLOW__* the user exported passes throu
 * `AIRFLOW_HOME` = `$MLOPS_HOME/airflow`, with a SQLite metadata DB in it (migrated on first use);
 * the DAGs and plugins folders of this checkout (`dags/`, `plugins/`), when run from one; installed
   into an Airflow project, that project's own settings apply and this module is not needed;
+* the api-server on 127.0.0.1:8080 (`AIRFLOW__API__HOST`, `AIRFLOW__API__PORT` override) and the
+  tasks' execution API URL on that port;
 * `PATH` with this environment's bin folder first: `airflow standalone` starts its scheduler,
   dag-processor, triggerer and api-server by running `airflow` from PATH, and a fresh clone has no
   activated virtualenv.
 
-Decision: the five settings are overridden, not defaulted. A shell that still exports another
+Decision: the metadata DB, homes and folders are overridden, not defaulted. A shell that still exports another
 Airflow's `AIRFLOW__DATABASE__SQL_ALCHEMY_CONN` must not make a try-out write into that database.
 """
 
@@ -46,6 +48,11 @@ def airflow_env(home: Path | None = None, base: Mapping[str, str] | None = None)
             "PATH": os.pathsep.join([str(bin_dir()), env.get("PATH", "")]).rstrip(os.pathsep),
         }
     )
+    # The UI on loopback unless asked otherwise; the tasks find the execution API on the api-server's
+    # port (Airflow assumes 8080 there, so a task fails on any other port without this).
+    env.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
+    port = env.setdefault("AIRFLOW__API__PORT", "8080")
+    env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://127.0.0.1:{port}/execution/"
     if settings.CHECKOUT is not None:
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(settings.CHECKOUT / "dags")
         env["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(settings.CHECKOUT / "plugins")
