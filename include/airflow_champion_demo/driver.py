@@ -149,7 +149,13 @@ def _champion_row(status: dict[str, Any]) -> dict[str, Any]:
 
 def run_demo(*, reset: bool = True, model: str = "churn") -> dict[str, Any]:
     from airflow_champion.config import load_config
+    from airflow_champion.settings import CHECKOUT
 
+    if CHECKOUT is None:
+        raise SystemExit(
+            "mlops demo runs in a checkout of the repository (its dags/ and shipped churn config); "
+            "installed into your Airflow, follow README 'Your own model' instead"
+        )
     if model != "churn":
         raise SystemExit(
             "the scripted demo tells the churn story; use `mlops generate` + the DAGs for others"

@@ -1,6 +1,7 @@
 """Loading model configs: one YAML file per model in the config folder, errors that name the field.
 
-`MLOPS_CONFIG_DIR` points at the folder (default: the repository's include/configs/); a config's
+`MLOPS_CONFIG_DIR` points at the folder (default `settings.CONFIG_DIR`: a checkout's include/configs/,
+or `<cwd>/include/configs` when installed into an Airflow project); a config's
 file name must equal its `name`. A typo in a key is an error that suggests the closest known key.
 """
 
