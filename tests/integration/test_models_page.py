@@ -6,19 +6,17 @@ an admin's token reads every model with churn's champion, and in headless Chromi
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import require_service
-from tests.integration.conftest import REPO, STACK_MARKS, AirflowStack, http_get
+from tests.integration.browser import ARTIFACTS, chromium, log_in, wait_for
+from tests.integration.conftest import STACK_MARKS, AirflowStack, http_get
 
 pytestmark = STACK_MARKS
 
-ARTIFACTS = REPO / "test-artifacts"
 DAG_ID = "churn_retrain"
 PAGE, JSON = "/mlops/models", "/mlops/api/models"
 
@@ -98,33 +96,11 @@ def test_with_a_token_the_json_and_the_page_show_every_model(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    require_service(bool(chromium and driver), "Debian's chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000"):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(driver)), options=options)
-    drv.set_page_load_timeout(60)
-    try:
-        yield drv
-    finally:
-        drv.quit()
+    yield from chromium()
 
 
 def _until(drv: Any, condition: Any, what: str, timeout: float = 60) -> Any:
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        return WebDriverWait(drv, timeout).until(condition)
-    except TimeoutException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        drv.save_screenshot(str(ARTIFACTS / "models_page-failure.png"))
-        raise AssertionError(f"timed out waiting for {what} at {drv.current_url}") from None
+    return wait_for(drv, condition, what, "models_page-failure.png", timeout)
 
 
 @pytest.mark.browser
@@ -136,11 +112,7 @@ def test_the_models_nav_entry_shows_churns_champion_inside_the_ui(
 
     drv, ui = browser, airflow_stack.api_url
     ARTIFACTS.mkdir(exist_ok=True)
-    drv.get(f"{ui}/auth/login")
-    _until(drv, ec.presence_of_element_located((By.NAME, "username")), "the login form").send_keys("admin")
-    drv.find_element(By.NAME, "password").send_keys(airflow_stack.password())
-    drv.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    _until(drv, lambda d: "/auth/login" not in d.current_url, "the redirect after login")
+    log_in(drv, ui, airflow_stack.password(), "models_page-failure.png")
 
     drv.get(f"{ui}/")
     nav = "//a[@aria-label='Models']"  # the nav bar's entries are links labelled with their name

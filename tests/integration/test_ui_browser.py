@@ -4,7 +4,6 @@ MLflow server. Screenshots are kept as test artifacts in test-artifacts/ (README
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,33 +11,17 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import require_service
-from tests.integration.conftest import REPO, STACK_MARKS, AirflowStack
+from tests.integration.browser import ARTIFACTS, chromium, log_in, wait_for
+from tests.integration.conftest import STACK_MARKS, AirflowStack
 
 pytestmark = [*STACK_MARKS, pytest.mark.browser]
 
-
-ARTIFACTS = REPO / "test-artifacts"
 DAG_ID = "churn_retrain"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    require_service(bool(chromium and driver), "Debian's chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(chromium)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,1000"):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(str(driver)), options=options)
-    drv.set_page_load_timeout(60)
-    try:
-        yield drv
-    finally:
-        drv.quit()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +37,7 @@ def finished_run(airflow_stack: AirflowStack) -> str:
 
 
 def _wait(drv: Any, condition: Any, what: str, timeout: float = 60) -> Any:
-    from selenium.common.exceptions import TimeoutException
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    try:
-        return WebDriverWait(drv, timeout).until(condition)
-    except TimeoutException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        drv.save_screenshot(str(ARTIFACTS / "ui-failure.png"))
-        raise AssertionError(f"timed out waiting for {what} at {drv.current_url}") from None
+    return wait_for(drv, condition, what, "ui-failure.png", timeout)
 
 
 def test_login_open_dag_and_follow_the_mlflow_extra_link(
@@ -74,11 +49,7 @@ def test_login_open_dag_and_follow_the_mlflow_extra_link(
     drv, ui = browser, airflow_stack.api_url
     ARTIFACTS.mkdir(exist_ok=True)
 
-    drv.get(f"{ui}/auth/login")
-    _wait(drv, ec.presence_of_element_located((By.NAME, "username")), "the login form").send_keys("admin")
-    drv.find_element(By.NAME, "password").send_keys(airflow_stack.password())
-    drv.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    _wait(drv, lambda d: "/auth/login" not in d.current_url, "the redirect after login")
+    log_in(drv, ui, airflow_stack.password(), "ui-failure.png")
 
     drv.get(f"{ui}/dags/{DAG_ID}")
     _wait(
