@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from airflow_champion_demo.common import _apply_label_noise, _check_choice, _check_common, _streams
+from airflow_champion_demo.common import (
+    _apply_label_noise,
+    _check_choice,
+    _check_common,
+    _streams,
+    bunch_arrays,
+)
 
 # breast_cancer has no categorical feature, so these two do not apply to it
 BREAST_CANCER_DRIFTS: tuple[str, ...] = ("none", "mild", "covariate", "strong", "concept")
@@ -51,12 +57,7 @@ BC_STRONG_FEATURES = (
 def _load_breast_cancer() -> tuple[np.ndarray, np.ndarray, list[str]]:
     from sklearn.datasets import load_breast_cancer
 
-    bunch = load_breast_cancer()
-    return (
-        np.asarray(bunch.data, dtype=float),
-        np.asarray(bunch.target),
-        [str(c) for c in bunch.feature_names],
-    )
+    return bunch_arrays(load_breast_cancer())
 
 
 def generate_breast_cancer(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from airflow_champion_demo.common import _check_choice, _check_common, _streams
+from airflow_champion_demo.common import _check_choice, _check_common, _streams, bunch_arrays
 
 DRIFTS: tuple[str, ...] = ("none", "mild", "covariate", "strong", "concept")
 CORRUPTIONS: tuple[str, ...] = ("nulls", "out_of_range", "drop_column", "wrong_dtype", "single_class")
@@ -39,23 +39,14 @@ class Bundled:
 def _load_diabetes() -> tuple[np.ndarray, np.ndarray, list[str]]:
     from sklearn.datasets import load_diabetes
 
-    bunch = load_diabetes(scaled=False)  # raw units: age in years, sex 1/2, bmi, blood pressure, ...
-    return (
-        np.asarray(bunch.data, dtype=float),
-        np.asarray(bunch.target, dtype=float),
-        list(bunch.feature_names),
-    )
+    # raw units: age in years, sex 1/2, bmi, blood pressure, ...
+    return bunch_arrays(load_diabetes(scaled=False), target_dtype=float)
 
 
 def _load_wine() -> tuple[np.ndarray, np.ndarray, list[str]]:
     from sklearn.datasets import load_wine
 
-    bunch = load_wine()
-    return (
-        np.asarray(bunch.data, dtype=float),
-        np.asarray(bunch.target),
-        [str(c) for c in bunch.feature_names],
-    )
+    return bunch_arrays(load_wine())
 
 
 DIABETES = Bundled("diabetes", _load_diabetes, "regression", key="patient_id", discrete=("sex",))

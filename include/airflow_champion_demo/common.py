@@ -7,6 +7,8 @@ but its defect.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 _STREAMS = ("features", "labels", "label_noise", "nulls", "corruption")
@@ -83,3 +85,13 @@ def _poisson_from_uniform(lam: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _codes_to_strings(codes: np.ndarray, values: tuple[str, ...]) -> np.ndarray:
     return np.asarray(values, dtype=object)[codes]
+
+
+def bunch_arrays(bunch: Any, target_dtype: Any = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A scikit-learn dataset Bunch as (float features, target, feature names), for the generators
+    that resample the bundled data."""
+    return (
+        np.asarray(bunch.data, dtype=float),
+        np.asarray(bunch.target, dtype=target_dtype),
+        [str(c) for c in bunch.feature_names],
+    )

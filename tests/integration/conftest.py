@@ -595,3 +595,11 @@ def airflow_stack(
     stack.check_alive()
     stack.startup_seconds = round(time.monotonic() - started, 1)
     return stack
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for the UI tests (tests/integration/browser.py)."""
+    from tests.integration.browser import chromium
+
+    yield from chromium()

@@ -95,6 +95,13 @@ def _wait_for_run(stack: AirflowStack, run_id: str) -> dict[str, Any]:
     )
 
 
+def successful_run_id(stack: AirflowStack) -> str:
+    """A successful churn_retrain run of the stack: an earlier test's, else a new one (run_retrain)."""
+    status, body = stack.api("GET", f"/dags/{DAG_ID}/dagRuns?state=success")
+    runs = body.get("dag_runs", []) if status == 200 and isinstance(body, dict) else []
+    return str(runs[-1]["dag_run_id"]) if runs else str(run_retrain(stack)["dag_run_id"])
+
+
 def run_retrain(stack: AirflowStack, *, rows: int = ROWS, seed: int = 1) -> dict[str, Any]:
     """Land one churn snapshot and retrain on it through the REST API; the finished run, with the task
     instances (`task_instances`, by task id) and the runs the scheduler made on unpausing

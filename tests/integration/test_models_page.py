@@ -6,13 +6,12 @@ an admin's token reads every model with churn's champion, and in headless Chromi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.browser import ARTIFACTS, chromium, log_in, wait_for
+from tests.integration.browser import ARTIFACTS, log_in, wait_for
 from tests.integration.conftest import STACK_MARKS, AirflowStack, http_get
 
 pytestmark = STACK_MARKS
@@ -26,11 +25,9 @@ def churn_champion(airflow_stack: AirflowStack) -> int:
     """churn's champion version after a successful churn_retrain run (an earlier test's, or a new one)."""
     from mlflow.tracking import MlflowClient
 
-    from tests.integration.test_celery_stack_retrain import run_retrain
+    from tests.integration.test_celery_stack_retrain import successful_run_id
 
-    status, body = airflow_stack.api("GET", f"/dags/{DAG_ID}/dagRuns?state=success")
-    if not (status == 200 and isinstance(body, dict) and body.get("dag_runs")):
-        run_retrain(airflow_stack)
+    successful_run_id(airflow_stack)
     client = MlflowClient(tracking_uri=airflow_stack.mlflow.url, registry_uri=airflow_stack.mlflow.url)
     return int(client.get_model_version_by_alias("churn", "champion").version)
 
@@ -92,11 +89,6 @@ def test_with_a_token_the_json_and_the_page_show_every_model(
     row = page.split("data-model='churn'", 1)[1].split("</tr>", 1)[0]
     assert f">v{churn_champion}</a>" in row
     assert f"href='../dags/{DAG_ID}' target='_top'" in row
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
 
 
 def _until(drv: Any, condition: Any, what: str, timeout: float = 60) -> Any:

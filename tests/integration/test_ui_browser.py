@@ -5,13 +5,12 @@ MLflow server. Screenshots are kept as test artifacts in test-artifacts/ (README
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.browser import ARTIFACTS, chromium, log_in, wait_for
+from tests.integration.browser import ARTIFACTS, log_in, wait_for
 from tests.integration.conftest import STACK_MARKS, AirflowStack
 
 pytestmark = [*STACK_MARKS, pytest.mark.browser]
@@ -20,20 +19,10 @@ DAG_ID = "churn_retrain"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    yield from chromium()
-
-
-@pytest.fixture(scope="module")
 def finished_run(airflow_stack: AirflowStack) -> str:
-    """A successful churn_retrain run: the one the scheduler test made, or a new one."""
-    from tests.integration.test_celery_stack_retrain import run_retrain
+    from tests.integration.test_celery_stack_retrain import successful_run_id
 
-    status, body = airflow_stack.api("GET", f"/dags/{DAG_ID}/dagRuns?state=success")
-    runs = body.get("dag_runs", []) if status == 200 and isinstance(body, dict) else []
-    if runs:
-        return str(runs[-1]["dag_run_id"])
-    return str(run_retrain(airflow_stack)["dag_run_id"])
+    return successful_run_id(airflow_stack)
 
 
 def _wait(drv: Any, condition: Any, what: str, timeout: float = 60) -> Any:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from airflow_champion.evaluation import leakage
-from airflow_champion.evaluation.bootstrap import paired_bootstrap
+from airflow_champion.evaluation.bootstrap import gate_bootstrap
 from airflow_champion.evaluation.decision import decide
 from airflow_champion.evaluation.judged import judged_rows
 from airflow_champion.modeling import fingerprints
@@ -78,17 +78,16 @@ def _gate(
     if champ is not None:
         p_cp = task.predict(champ.model, judged.X, cfg.data)
         cp_score = float(metric.score(judged.y, p_cp))
-        boot = paired_bootstrap(
+        boot = gate_bootstrap(
+            cfg,
             metric,
             judged.y,
             p_ch,
             p_cp,
-            samples=cfg.promotion.bootstrap_samples,
-            alpha=cfg.promotion.significance,
-            seed=cfg.holdout.seed,
             clusters=judged.clusters,
+            challenger_score=ch_score,
+            champion_score=cp_score,
         )
-        boot["diff"] = metric.oriented(ch_score, cp_score)
     blockers = leakage.holdout_blockers(cfg, judged.info)
     if cfg.promotion.leakage_checks:
         blockers += leakage.perfect_score(metric, ch_score, len(judged.y), "candidate")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from airflow_champion.config import ModelConfig
     from airflow_champion.tasks.metric import Metric
 
 log = logging.getLogger(__name__)
@@ -121,3 +122,31 @@ def paired_bootstrap(
 
 
 __all__ = ["cluster_counts", "paired_bootstrap", "resample_counts"]
+
+
+def gate_bootstrap(
+    cfg: ModelConfig,
+    metric: Metric,
+    y_true: Any,
+    pred_challenger: Any,
+    pred_champion: Any,
+    *,
+    clusters: Any,
+    challenger_score: float,
+    champion_score: float,
+) -> dict[str, Any]:
+    """The promotion gate's paired bootstrap (the evaluate step and the backtest alike): the config's
+    samples, level and seed; `diff` is the point estimate on every judged row (scikit-learn's score),
+    not the resamples' mean."""
+    boot = paired_bootstrap(
+        metric,
+        y_true,
+        pred_challenger,
+        pred_champion,
+        samples=cfg.promotion.bootstrap_samples,
+        alpha=cfg.promotion.significance,
+        seed=cfg.holdout.seed,
+        clusters=clusters,
+    )
+    boot["diff"] = metric.oriented(challenger_score, champion_score)
+    return boot

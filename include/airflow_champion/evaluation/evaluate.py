@@ -17,7 +17,7 @@ import numpy as np
 
 from airflow_champion.errors import EvaluationError
 from airflow_champion.evaluation import leakage
-from airflow_champion.evaluation.bootstrap import paired_bootstrap
+from airflow_champion.evaluation.bootstrap import gate_bootstrap
 from airflow_champion.evaluation.checks import run_checks
 from airflow_champion.evaluation.decision import decide
 from airflow_champion.evaluation.judged import Judged, champion_training, judged_rows
@@ -151,21 +151,20 @@ def evaluate_challenger(
     cp_score = _score(cfg, metric, y, p_cp, "champion") if p_cp is not None else None
     boot: dict[str, Any] | None = None
     if p_cp is not None and not same:
+        assert cp_score is not None
         try:
-            boot = paired_bootstrap(
+            boot = gate_bootstrap(
+                cfg,
                 metric,
                 y,
                 p_ch,
                 p_cp,
-                samples=cfg.promotion.bootstrap_samples,
-                alpha=cfg.promotion.significance,
-                seed=cfg.holdout.seed,
                 clusters=judged.clusters,
+                challenger_score=ch_score,
+                champion_score=cp_score,
             )
         except ValueError as exc:
             raise EvaluationError(f"{cfg.name}: the bootstrap of {metric.name} failed: {exc}") from exc
-        assert cp_score is not None
-        boot["diff"] = metric.oriented(ch_score, cp_score)  # the point estimate is scikit-learn's
     decision, reasons, rel_gain = decide(
         cfg,
         challenger_version=challenger_version,
