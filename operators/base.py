@@ -1,4 +1,5 @@
-"""Shared behaviour of the project's operators: core errors become non-retried, named failures."""
+"""Shared behaviour of the project's operators: core refusals become non-retried, named failures;
+transient faults (errors.TransientError, a lock timeout) are retried by Airflow."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
-from airflow_champion.errors import MlopsError, ValidationFailedError
+from airflow_champion.errors import MlopsError, TransientError, ValidationFailedError
 from airflow_champion.operators.links import ReportLink, report_url
-from airflow_champion.registry.locks import LockTimeout
 from airflow_champion.sensors.connections import model_credentials
 
 if TYPE_CHECKING:
@@ -138,8 +138,12 @@ class MlopsOperator(BaseOperator):
         try:
             with model_credentials(self.cfg):  # S3 with the model's Airflow connection
                 return self.run(context)
-        except LockTimeout:
-            raise  # transient: another run holds the registry lock; Airflow retries with back-off
+        except TransientError as exc:
+            # a service blinked, or another run holds the registry lock (LockTimeout): not a GateFailed,
+            # so Airflow retries with back-off; the XCom says why
+            # this try failed (gate_error stays for refusals, which a retry cannot change)
+            context["ti"].xcom_push(key="last_error", value=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
         except MlopsError as exc:
             # why the gate refused, readable through the REST API without opening the task log
             context["ti"].xcom_push(key="gate_error", value=f"{type(exc).__name__}: {exc}"[:2000])

@@ -1,14 +1,34 @@
-"""The champion asset's event of a retrain run: emitted only when the champion alias really moved."""
+"""The champion asset's events of a retrain run: emitted only when the champion alias really moved
+(promote's move through `champion_moved`; check_champion's automatic rollback through an alias)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import Asset, AssetAlias, BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+
+def champion_asset(model: str) -> Asset:
+    """Updated whenever the champion alias of `model` moves: downstream serving can listen."""
+    return Asset(name=f"{model}_champion", uri=f"mlops://{model}/champion")
+
+
+def champion_moves(model: str) -> AssetAlias:
+    """The outlet of a task that moves the champion only sometimes and succeeds either way (the
+    champion check rolls back rarely): a plain Asset outlet gets an event on every success, an alias
+    only the events the task adds (`emit_move`)."""
+    return AssetAlias(name=f"{model}_champion_moves")
+
+
+def emit_move(context: Context, outlets: list[Any], model: str, moved: dict[str, Any]) -> None:
+    """One champion asset event, through the task's champion-moves alias outlet."""
+    for outlet in outlets:
+        if isinstance(outlet, AssetAlias) and outlet.name == champion_moves(model).name:
+            context["outlet_events"][outlet].add(champion_asset(model), extra=dict(moved))
 
 
 class ChampionMovedOperator(BaseOperator):

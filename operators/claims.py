@@ -78,12 +78,15 @@ class ReleaseClaimOperator(MlopsOperator):
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> bool:
+        from airflow_champion.data.ids import validate_snapshot_id
         from airflow_champion.pipeline import steps
 
-        sid = str(self.snapshot_id or "").strip()
+        sid = str(self.snapshot_id or "")
         if sid in {"", "None"}:
             self.log.info("No snapshot was claimed by this run; nothing to release")
             return False
+        # exactly the claimed id: trimming it released "2026-11-02" while "2026-11-02\n" stayed claimed
+        sid = validate_snapshot_id(sid)
         released = steps.release_claim(self.cfg, sid, str(context["run_id"]), "a gate failed; see the run")
         self.log.info(
             "Claim on snapshot %s %s", sid, "released" if released else "kept (decided, or not ours)"

@@ -12,6 +12,7 @@ from airflow_champion.operators.base import (
     as_optional_int,
     run_lineage,
 )
+from airflow_champion.operators.champion import emit_move
 from airflow_champion.operators.links import MlflowRunLink, ModelVersionLink, ReportLink, report_url
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class CheckChampionOperator(MlopsOperator):
     """Score the champion on the new labelled snapshot before training on it; on the first snapshot
     after a promotion, roll the champion back (and revoke it) if it is clearly worse than its
     predecessor (promotion.auto_rollback). Nothing to check (no champion) is not a failure.
+    A rollback is a champion move: with `outlets=[champion.champion_moves(model)]` it adds the champion
+    asset event (and only then: the task succeeds without a move too).
 
     :param snapshot_id: the validated snapshot (templated; usually the validate task's output)
     """
@@ -61,6 +64,10 @@ class CheckChampionOperator(MlopsOperator):
         from airflow_champion.registry import tracking
 
         result = steps.check_champion(self.cfg, str(self.snapshot_id), context=run_lineage(context))
+        rolled = result.get("rollback") or {}
+        if result.get("action") == "rollback" and rolled.get("rolled_back"):
+            moved = {"from_version": rolled.get("from_version"), "to_version": rolled.get("to_version")}
+            emit_move(context, list(self.outlets or []), self.model, {"model": self.model, **moved})
         if result.get("champion") is not None:
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["champion"]))
         self.log.info("%s", decision_log.champion_checked(result))

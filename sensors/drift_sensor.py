@@ -37,8 +37,13 @@ class DriftSensor(ModelSensor):
         self.snapshot_id = snapshot_id
 
     def _snapshot(self) -> str | None:
-        value = str(self.snapshot_id or "").strip()
-        return value if value and value.lower() not in {"none", "latest"} else None
+        """The awaited snapshot, exactly as given (an id that needs trimming is refused, not trimmed)."""
+        from airflow_champion.data.ids import validate_snapshot_id
+
+        value = str(self.snapshot_id or "")
+        if not value or value.lower() in {"none", "latest"}:
+            return None
+        return validate_snapshot_id(value)
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
@@ -61,6 +66,7 @@ class DriftSensor(ModelSensor):
         return PokeReturnValue(is_done=True, xcom_value=self._accept(context, decision))
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.fail_on_error(event)
         if not event or "retrain" not in event:
             raise RuntimeError(f"{self.model}: unexpected trigger event {event!r}")
         return self._accept(context, event)

@@ -36,20 +36,20 @@ class NewSnapshotSensor(ModelSensor):
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        self.defer(
-            trigger=self._trigger(),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout) if self.timeout else None,
-        )
+        self.defer(trigger=self._trigger(), method_name="execute_complete", **self.deferral())
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+    def execute_complete(
+        self, context: Context, event: dict[str, Any] | None = None, started_at: str | None = None
+    ) -> dict[str, Any]:
+        self.fail_on_error(event)
         if not event or event.get("status") != "new_snapshot":
             raise RuntimeError(f"{self.model}: unexpected trigger event {event!r}")
         if not self._announce(context, event):
             self.log.info(
                 "Snapshot %s was announced by someone else; waiting for the next", event["snapshot_id"]
             )
-            self.defer(trigger=self._trigger(), method_name="execute_complete")
+            # what is left of the sensor's timeout, not a fresh one (nor none): see ModelSensor.deferral
+            self.defer(trigger=self._trigger(), method_name="execute_complete", **self.deferral(started_at))
         return self._publish(context, event)
 
     def poke(self, context: Context) -> PokeReturnValue:

@@ -111,6 +111,32 @@ def lock_url() -> str:
     return os.environ.get("MLOPS_LOCK_URL", (mlops_home() / "locks").as_uri())
 
 
+SINGLE_HOST_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor", "DebugExecutor"})
+"""Airflow executors that run every task on the scheduler's host: the only ones a file lock suits."""
+
+
+def airflow_executor() -> str:
+    """Airflow's executor setting as this process sees it (the core imports no Airflow): the
+    AIRFLOW__CORE__EXECUTOR environment variable, which Airflow's images and charts set on every
+    component; empty when unset (an executor set only in airflow.cfg is not seen)."""
+    return os.environ.get("AIRFLOW__CORE__EXECUTOR", "").strip()
+
+
+def multi_host_executors() -> list[str]:
+    """The configured executors that may run tasks on other hosts than this one.
+
+    Airflow accepts a comma-separated list, each entry a class name, a dotted path, or `alias:path`.
+    Anything but a known single-host executor counts as multi-host (Celery, Kubernetes, Edge, ECS,
+    Batch, a custom one): a wrong guess the other way would let two hosts into one critical section.
+    """
+    out = []
+    for entry in airflow_executor().split(","):
+        cls = entry.strip().rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        if cls and cls not in SINGLE_HOST_EXECUTORS:
+            out.append(cls)
+    return out
+
+
 def code_version() -> str:
     """Version of this code, recorded as lineage on every run: MLOPS_CODE_VERSION, else the
     checkout's commit, else the installed distribution's version (an Airflow project's own git

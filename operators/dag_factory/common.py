@@ -8,6 +8,7 @@ from typing import Any
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable
 from airflow_champion.config import ModelConfig
+from airflow_champion.operators import champion
 from airflow_champion.sensors.triggers import NewSnapshotTrigger
 
 START_DATE = datetime(2026, 1, 1)
@@ -49,7 +50,7 @@ def snapshot_asset(cfg: ModelConfig) -> Asset:
 
 def champion_asset(cfg: ModelConfig) -> Asset:
     """Updated whenever the champion alias moves (promotion or rollback): downstream serving can listen."""
-    return Asset(name=f"{cfg.name}_champion", uri=f"mlops://{cfg.name}/champion")
+    return champion.champion_asset(cfg.name)
 
 
 def retrain_schedule(cfg: ModelConfig) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airflow.sdk import Param
-from airflow_champion.data.ids import ID_BODY
+from airflow_champion.data.ids import OPTIONAL_ID_PATTERN
 from airflow_champion.data.ids import PARAM_PATTERN as SNAPSHOT_PARAM_PATTERN
 from airflow_champion.pipeline.reasons import REASON_MAX, REASON_PATTERN
 
@@ -71,12 +71,13 @@ def rollback_params() -> dict[str, Param]:
 
 
 def replay_params() -> dict[str, Param]:
-    optional_id = rf"^({ID_BODY})?$"
     return {
         "from_id": Param(
-            "", type="string", pattern=optional_id, description="First snapshot (empty: oldest)."
+            "", type="string", pattern=OPTIONAL_ID_PATTERN, description="First snapshot (empty: oldest)."
         ),
-        "to_id": Param("", type="string", pattern=optional_id, description="Last snapshot (empty: newest)."),
+        "to_id": Param(
+            "", type="string", pattern=OPTIONAL_ID_PATTERN, description="Last snapshot (empty: newest)."
+        ),
         "overrides": Param(
             {},
             type="object",

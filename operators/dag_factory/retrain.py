@@ -9,7 +9,7 @@ from typing import Any
 
 from airflow.sdk import DAG
 from airflow_champion.config import ModelConfig
-from airflow_champion.operators.champion import ChampionMovedOperator
+from airflow_champion.operators.champion import ChampionMovedOperator, champion_moves
 from airflow_champion.operators.claims import ClaimSnapshotOperator, ReleaseClaimOperator
 from airflow_champion.operators.dag_factory.common import (
     START_DATE,
@@ -33,8 +33,11 @@ def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[A
         task_id="validate", model=cfg.name, snapshot_id=claimed["snapshot_id"], multiple_outputs=True
     )
     validated: Any = validate.output
-    check = CheckChampionOperator(
-        task_id="check_champion", model=cfg.name, snapshot_id=validated["snapshot_id"]
+    check = CheckChampionOperator(  # its automatic rollback moves the champion: an event then only
+        task_id="check_champion",
+        model=cfg.name,
+        snapshot_id=validated["snapshot_id"],
+        outlets=[champion_moves(cfg.name)],
     )
     train = TrainModelOperator(
         task_id="train",

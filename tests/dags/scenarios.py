@@ -86,6 +86,22 @@ def swapped_labels(df: pd.DataFrame, *, pairs_share: float, seed: int) -> pd.Dat
     return out
 
 
+def champion_events(run_id: str, uri: str = "mlops://churn/champion") -> list[dict[str, Any]]:
+    """The extras of the champion asset's events that one DAG run emitted (the real metadata DB)."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        events = session.scalars(
+            select(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri == uri, AssetEvent.source_run_id == run_id)
+            .order_by(AssetEvent.id)
+        ).all()
+        return [dict(e.extra or {}) for e in events]
+
+
 def private_home(mp: Any, folder: Path) -> None:
     """A module's own embedded state: MLOPS_HOME in `folder`, no inherited tracking or lock URL."""
     mp.setenv("MLOPS_HOME", str(folder))

@@ -56,6 +56,7 @@ def story(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "train": _xcom(tis, "train"),
             "verdict": _xcom(tis, "evaluate"),
             "champion": tracking.alias_version(cfg, tracking.CHAMPION),
+            "events": scenarios.champion_events(dr.run_id),
         }
     yield {"cfg": cfg, "runs": runs, "ledger": ledger.read_ledger(cfg)}
     mp.undo()
@@ -83,6 +84,17 @@ def test_the_next_labelled_week_rolls_the_regression_back(story: dict[str, Any])
     assert "upper bound < -margin" in entry["reason"]
     # the same run then judged its challenger against the restored champion
     assert run["verdict"]["champion_version"] == 1
+
+
+def test_every_champion_move_and_only_a_move_emits_one_champion_asset_event(story: dict[str, Any]) -> None:
+    """Serving listens to the champion asset: the automatic rollback (check_champion succeeds with or
+    without one) must tell it too, and a run that moved nothing must not."""
+    events = [(e["from_version"], e["to_version"]) for sid in WEEKS for e in story["runs"][sid]["events"]]
+    moved = [e for e in story["ledger"] if e["action"] in {"promote", "rollback"}]
+    moves = [(e["from_version"], e["to_version"]) for e in moved]
+    assert events == moves, (events, [e["action"] for e in story["ledger"]])
+    assert {"model": "churn", "from_version": 2, "to_version": 1} in story["runs"][BACK_TO_NORMAL]["events"]
+    assert story["runs"][SAME_AS_ANOMALY]["events"] == []  # rejected as revoked: nothing moved
 
 
 def test_the_revoked_version_is_tagged_and_never_promoted_again(story: dict[str, Any]) -> None:

@@ -43,7 +43,9 @@ class Case:
     build: Callable[[Any], tuple[bytes, str]]
     """frame of good data -> (file bytes, format)."""
     manifest: str = "ok"
-    """ok | missing | wrong_hash"""
+    """ok | missing | wrong_hash | malformed (`rows` is "<n> rows", a string)"""
+    linked: bool = False
+    """The data file is a symbolic link to a copy outside the snapshot root."""
     rows: Callable[[Any], int] | None = None
     """Rows the producer's manifest states, from the base frame (default: the base frame's)."""
 
@@ -91,6 +93,17 @@ def _nan_and_inf(df: Any) -> Any:
     out.loc[out.index[:15], "monthly_charges"] = np.inf
     out.loc[out.index[15:20], "total_charges"] = -np.inf
     return out
+
+
+def _corrupt_pandas_metadata(df: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**table.schema.metadata, b"pandas": b"{not json"})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
 
 
 def _oversized(_df: Any) -> tuple[bytes, str]:
@@ -197,9 +210,9 @@ CASES = [
         lambda df: (_dup_columns(df), "parquet"),
     ),
     Case(
-        "no_manifest",
-        "validate",
-        ["IncompleteSnapshotError", "no manifest.json yet"],
+        "no_manifest",  # still landing: refused at the claim, which writes nothing (data/claims.py)
+        "claim",
+        ["IncompleteSnapshotError", "no manifest.json yet", "nothing was claimed"],
         False,
         lambda df: (_parquet(df), "parquet"),
         manifest="missing",
@@ -218,6 +231,37 @@ CASES = [
         ["over the limit snapshots.max_bytes=200,000"],
         True,
         _oversized,
+    ),
+    Case(
+        "malformed_manifest",
+        "validate",
+        ["IncompleteSnapshotError", "manifest field 'rows' must be a whole number >= 0", "'1500 rows'"],
+        False,
+        lambda df: (_parquet(df), "parquet"),
+        manifest="malformed",
+    ),
+    Case(
+        "decodes_past_the_limit",  # 21 kB of parquet, 30,000 rows: 3.4 MB once decoded
+        "validate",
+        ["decodes to at least 3,360,000 bytes", "over the limit of 10 x snapshots.max_bytes=200,000"],
+        True,
+        lambda df: (_parquet(pd.concat([df.iloc[:30]] * 1000, ignore_index=True)), "parquet"),
+        rows=lambda df: 30_000,
+    ),
+    Case(
+        "corrupt_pandas_metadata",
+        "validate",
+        ["corrupt pandas metadata"],
+        True,
+        lambda df: (_corrupt_pandas_metadata(df), "parquet"),
+    ),
+    Case(
+        "data_linked_outside_the_root",
+        "validate",
+        ["SnapshotError", "data.parquet is a symbolic link; links are refused"],
+        False,
+        lambda df: (_parquet(df), "parquet"),
+        linked=True,
     ),
     Case(
         "extra_column",
@@ -245,21 +289,27 @@ class Outcome:
     xcom: dict[str, Any] = field(default_factory=dict)
 
 
-def _land(root: Path, sid: str, data: bytes, fmt: str, rows: int, manifest: str) -> str:
+def _land(root: Path, sid: str, data: bytes, fmt: str, rows: int, manifest: str, linked: bool = False) -> str:
     """Write data then (unless the case says otherwise) its manifest, as a producer would."""
     from airflow_champion.data import layout
 
     folder = root / sid
     folder.mkdir(parents=True)
     data_file = layout.DATA_FILES[fmt]
-    (folder / data_file).write_bytes(data)
+    if linked:  # the same bytes, but outside the root: the link must be refused, nothing read
+        outside = root.parent / f"outside-{sid}" / data_file
+        outside.parent.mkdir()
+        outside.write_bytes(data)
+        (folder / data_file).symlink_to(outside)
+    else:
+        (folder / data_file).write_bytes(data)
     sha = hashlib.sha256(data).hexdigest()
     if manifest != "missing":
         doc = {
             "snapshot_id": sid,
             "data_file": data_file,
             "format": fmt,
-            "rows": rows,
+            "rows": rows if manifest != "malformed" else f"{rows} rows",
             "columns": [],
             "sha256": sha if manifest == "ok" else hashlib.sha256(b"other bytes").hexdigest(),
             "bytes": len(data),
@@ -347,7 +397,7 @@ def matrix(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         base = champion_df if case.id == "extra_column" else good
         data, fmt = case.build(base)
         rows = case.rows(base) if case.rows else (len(base) if case.id != "over_size_limit" else 100_000)
-        sha = _land(root, sid, data, fmt, rows, case.manifest)
+        sha = _land(root, sid, data, fmt, rows, case.manifest, case.linked)
         dr = run(retrain, sid)
         results[case.id] = _observe(cfg, dr, root, sid, sha, claims, snapshots, tracking)
 
@@ -422,9 +472,11 @@ def test_bad_input_stops_at_its_gate_and_costs_nothing(matrix: dict[str, Any], c
         message = out.gate_errors.get(case.gate, "")
         for fragment in case.says:
             assert fragment in message, f"{fragment!r} not in {message!r}"
-        # the teardown ran and freed the snapshot: fixing the cause and re-landing is enough
-        assert out.task_states["release_claim"] == "success"
-        assert out.claim is not None and out.claim["state"] == "released", out.claim
+        if case.gate == "claim":  # refused before anything was written: nothing to free
+            assert out.claim is None, out.claim
+        else:  # the teardown ran and freed the snapshot: fixing the cause and re-landing is enough
+            assert out.task_states["release_claim"] == "success"
+            assert out.claim is not None and out.claim["state"] == "released", out.claim
     # the champion is unchanged, and every version in the registry is whole
     assert out.champion == 1
     assert out.runs_unfinished == []

@@ -62,6 +62,8 @@ def test_retrain_runs_on_cron_or_new_snapshot_and_updates_the_champion_asset() -
     assert retrain.timetable.asset_condition.uri == "mlops://churn/snapshots"
     assert retrain.get_task("promote").outlets == []  # a rejection succeeds too: no event from promote
     assert [o.uri for o in retrain.get_task("champion_moved").outlets] == ["mlops://churn/champion"]
+    # the automatic rollback adds its event through an alias: a plain outlet would fire on every check
+    assert [type(o).__name__ for o in retrain.get_task("check_champion").outlets] == ["AssetAlias"]
     assert [o.uri for o in dags["churn_rollback"].get_task("rollback").outlets] == ["mlops://churn/champion"]
     watch = dags["churn_snapshot_watch"].get_task("wait_for_snapshot")
     assert [o.uri for o in watch.outlets] == ["mlops://churn/snapshots"]

@@ -71,3 +71,20 @@ def test_a_verdict_for_another_model_cannot_promote() -> None:
     verdict = {"model": "breast_cancer", "challenger_version": 1, "decision": "promote"}
     with pytest.raises(PromotionRefusedError, match="not 'churn'"):
         promotion._check_verdict(load_config("churn"), verdict)
+
+
+@pytest.mark.parametrize("dag_id", ["churn_retrain", "churn_drift_monitor"])
+@pytest.mark.parametrize("value", ["2026-11-02\n", "latest\n"])
+def test_a_snapshot_param_with_a_trailing_newline_is_refused(
+    airflow_db: Any, dag_id: str, value: str
+) -> None:
+    """A `$` anchor matches before a final newline; the run would claim "2026-11-02\\n" and release
+    "2026-11-02". The param's schema refuses it before a run exists (REST checks the same schema)."""
+    from airflow.sdk.definitions.param import ParamValidationError
+    from airflow_champion.operators.dag_factory import build_dags
+
+    dags = build_dags("churn")
+    param = dags[dag_id].params.get_param("snapshot_id")
+    with pytest.raises(ParamValidationError):
+        param.resolve(value)
+    assert param.resolve(value.strip()) == value.strip()

@@ -108,6 +108,11 @@ def _worker(index: int, env: dict[str, str], pycache: str, commands: Any, result
         try:
             if cmd["op"] == "promote":
                 out["result"] = registry.promote(cfg, cmd["verdict"], actor=cmd["actor"])
+            elif cmd["op"] == "append":  # a ledger writer holding no lock (or another deployment's)
+                from airflow_champion.registry import ledger
+
+                entry = {"action": "reject", "to_version": None, "actor": cmd["actor"], "reason": "race"}
+                out["result"] = {"ledger_seq": ledger.append(tracking.client(), cfg, entry)["seq"]}
             elif cmd["op"] == "rollback":
                 out["result"] = registry.rollback(
                     cfg,
@@ -519,3 +524,21 @@ def test_many_promoters_one_winner(stack: Stack) -> None:
         seen[f"worker {won[0]['worker']} won"] += 1
     assert together, "no round had all calls in flight at once: the barrier did not make a race"
     _report(f"{WORKERS} promoters", seen, together)
+
+
+def test_ledger_writers_sharing_no_lock_lose_no_entry(stack: Stack) -> None:
+    """WORKERS processes append to one model's ledger at once WITHOUT the registry lock (as two
+    deployments on different MLOPS_LOCK_URLs would): each seq is won with create-if-absent, so every
+    entry survives with its own seq (read-then-write of `last + 1` overwrote all but one)."""
+    together = 0
+    for _ in range(ROUNDS):
+        cfg, (v1,) = _fresh_model(stack, "nolock", 1)
+        registry.promote(cfg, _verdict(cfg, v1, None), actor="setup")
+        calls = [{"op": "append", "model": cfg.name, "actor": f"w{i}"} for i in range(WORKERS)]
+        results = stack.pool.race(calls)
+        assert all(r["ok"] for r in results), results
+        together += _together(results)
+        ledger = _check_ledger(cfg, results, WORKERS + 1)
+        assert sorted(e["actor"] for e in ledger[1:]) == sorted(f"w{i}" for i in range(WORKERS))
+    assert together, "no round had all calls in flight at once: the barrier did not make a race"
+    _report(f"{WORKERS} ledger writers without a lock", Counter(), together)

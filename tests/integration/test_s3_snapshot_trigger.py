@@ -92,3 +92,49 @@ def test_s3_claims_are_atomic_conditional_puts(s3: Any, s3_cfg: Any) -> None:
         assert "being retrained by run r1" in second.reason
         assert claims.announce(s3_cfg, "2026-11-02", "a")
         assert not claims.announce(s3_cfg, "2026-11-02", "b")
+
+
+def test_s3_known_mismatch_is_downloaded_once_until_it_changes(
+    s3: Any, s3_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each poll costs a HEAD of the data file (ContentLength, ETag, LastModified), not a download."""
+    from airflow_champion.data import credentials, snapshots
+    from airflow_champion.sensors import connections
+    from airflow_champion.sensors.triggers import NewSnapshotTrigger
+
+    from tests.sensors.polling import PollClock, Stop, first_event
+
+    with credentials.s3_client_source(lambda: s3):
+        m = snapshots.write_snapshot(s3_cfg.snapshot_root(), "2026-11-02", _frame())
+    key = f"churn/2026-11-02/{m.data_file}"
+    good = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    s3.put_object(Bucket=BUCKET, Key=key, Body=good + b"altered")
+    downloads: list[str] = []
+
+    class Counting:
+        """The connection's client, counting GETs of the data file."""
+
+        def __init__(self, real: Any) -> None:
+            self.real = real
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def get_object(self, **kwargs: Any) -> Any:
+            if kwargs["Key"] == key:
+                downloads.append(kwargs["Key"])
+            return self.real.get_object(**kwargs)
+
+    real_client = connections.connection_client
+    monkeypatch.setattr(connections, "connection_client", lambda conn: Counting(real_client(conn)))
+    clock = PollClock(monkeypatch)
+    clock.stop_after = 3
+    watcher = NewSnapshotTrigger("churn", mode="watch", poll_seconds=60, aws_conn_id="aws_moto")
+    with pytest.raises(Stop):
+        asyncio.run(first_event(watcher))
+    assert len(downloads) == 1, f"a known mismatch was downloaded {len(downloads)} times in 3 polls"
+
+    clock.stop_after = None
+    clock.after[clock.polls + 1] = lambda: s3.put_object(Bucket=BUCKET, Key=key, Body=good)
+    assert asyncio.run(first_event(watcher)).payload["snapshot_id"] == "2026-11-02"
+    assert len(downloads) == 3, "re-read by the new run(), then once after the producer fixed it"

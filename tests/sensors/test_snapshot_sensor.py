@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.sensors.polling import PollClock, Stop
+from tests.sensors.polling import first_event as _first_event
+
 pytestmark = pytest.mark.airflow
 
 
@@ -69,39 +72,6 @@ def test_sensor_defers_instead_of_holding_a_worker_slot(home: Path) -> None:
     assert deferred.value.trigger.mode == "sensor"
 
 
-async def _first_event(trigger: Any, timeout: float = 60) -> Any:
-    agen = trigger.run()
-    try:
-        return await asyncio.wait_for(agen.__anext__(), timeout)
-    finally:
-        await agen.aclose()
-
-
-class _Stop(Exception):
-    """Raised by the poll clock to end a trigger that has not fired."""
-
-
-class PollClock:
-    """Stands in for the trigger's `asyncio.sleep` between polls: counts polls, runs an action after a
-    given poll, and can stop the trigger after N polls. No wall-clock waiting, so nothing is timed."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.polls = 0
-        self.after: dict[int, Any] = {}
-        self.stop_after: int | None = None
-        real_sleep = asyncio.sleep
-
-        async def sleep(_seconds: float, *args: Any) -> None:
-            self.polls += 1
-            if self.polls in self.after:
-                self.after[self.polls]()
-            if self.stop_after is not None and self.polls >= self.stop_after:
-                raise _Stop
-            await real_sleep(0)
-
-        monkeypatch.setattr(asyncio, "sleep", sleep)
-
-
 def test_trigger_waits_while_snapshot_is_incomplete_and_logs_why(
     home: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,7 +107,7 @@ def test_watch_mode_announces_each_snapshot_once_across_restarts(
     restarted = _roundtrip(first)  # a triggerer restart rebuilds it from its kwargs
     clock = PollClock(monkeypatch)
     clock.stop_after = 3
-    with pytest.raises(_Stop):  # three polls, and the announced snapshot is not announced again
+    with pytest.raises(Stop):  # three polls, and the announced snapshot is not announced again
         asyncio.run(_first_event(restarted))
     clock.stop_after = None
     clock.after[clock.polls + 1] = lambda: _write("2026-11-09", seed=2)
@@ -203,3 +173,40 @@ def test_asset_triggered_run_trains_the_snapshot_named_by_the_event(extra: dict[
     }
     assert snapshot_from_asset_event(context) == "2026-11-09"
     assert snapshot_from_asset_event({"triggering_asset_events": {}}) is None  # type: ignore[typeddict-item]
+
+
+def test_redefer_after_a_lost_announce_race_keeps_the_sensors_remaining_timeout(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sensor's `timeout` counts from its start: a re-defer gets what is left, not a fresh week
+    (and not None, which would wait for ever)."""
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
+    from airflow_champion.config import load_config
+    from airflow_champion.data import claims
+    from airflow_champion.sensors import base
+    from airflow_champion.sensors.snapshot_sensor import NewSnapshotSensor
+
+    started = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    monkeypatch.setattr(base, "_now", lambda: started)
+    sensor = NewSnapshotSensor(task_id="wait", model="churn", timeout=timedelta(hours=6))
+    context: Any = {"dag": SimpleNamespace(dag_id="churn_snapshot_watch"), "run_id": "r1"}
+    with pytest.raises(TaskDeferred) as first:
+        sensor.execute(context)
+    assert first.value.timeout == timedelta(hours=6)
+    resume_kwargs = first.value.kwargs or {}
+
+    _write("2026-11-02")
+    assert claims.announce(load_config("churn"), "2026-11-02", "asset-watcher")  # the watcher wins
+    event = {"status": "new_snapshot", "model": "churn", "snapshot_id": "2026-11-02", "sha256": "x"}
+    monkeypatch.setattr(base, "_now", lambda: started + timedelta(hours=5))
+    with pytest.raises(TaskDeferred) as again:
+        sensor.execute_complete(context, event, **resume_kwargs)
+    assert again.value.timeout == timedelta(hours=1), "the re-defer must carry the remaining timeout"
+    assert again.value.kwargs == resume_kwargs, "and the same start, for the next re-defer"
+
+    monkeypatch.setattr(base, "_now", lambda: started + timedelta(hours=6, seconds=1))
+    with pytest.raises(AirflowSensorTimeout, match="churn"):
+        sensor.execute_complete(context, event, **resume_kwargs)

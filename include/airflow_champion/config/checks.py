@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 from typing import Any
 
 from airflow_champion.config.schema import ModelConfig
@@ -72,8 +73,36 @@ def estimator_problems(class_path: str, params: dict[str, Any], task: str) -> li
     return problems
 
 
-def floor_problems(task: str, metric: str, floor: float) -> list[str]:
-    """The floor is a score the metric can take, and one a model can reach without a perfect score."""
+def chance_level(task: str, metric: str, classes: int | None = None) -> float | None:
+    """What guessing scores on `metric` whatever the data (None: it depends on the class shares).
+
+    A random ranking has ROC AUC 0.5; always predicting 0.5 has Brier 0.25 and log loss ln 2 (ln K
+    for K classes, predicting 1/K each); a constant prediction of the mean has R2 0; guessing one
+    class in K has balanced accuracy 1/K. Accuracy, F1 or average precision of a guess depend on
+    the class shares, and errors like RMSE on the target's scale: for those only the range is checked.
+    """
+    k = classes or 2
+    known: dict[tuple[str, str], float] = {
+        ("binary", "roc_auc"): 0.5,
+        ("binary", "balanced_accuracy"): 0.5,
+        ("binary", "brier"): 0.25,
+        ("binary", "log_loss"): math.log(2),
+        ("multiclass", "roc_auc_ovr"): 0.5,
+        ("multiclass", "balanced_accuracy"): 1 / k,
+        ("multiclass", "log_loss"): math.log(k),
+        ("regression", "r2"): 0.0,
+    }
+    if task == "multiclass" and classes is None and metric in {"balanced_accuracy", "log_loss"}:
+        return None
+    return known.get((task, metric))
+
+
+def floor_problems(task: str, metric: str, floor: float, classes: int | None = None) -> list[str]:
+    """The floor is a score the metric can take, better than guessing, and short of a perfect score.
+
+    A floor outside the range, or one a guess already meets (ROC AUC 0.05, or -5), would make any
+    first model a champion; `classes` (multiclass: len(data.labels)) sets the chance of K classes.
+    """
     m = get_metric(task, metric)
     if not m.in_range(floor):
         return [
@@ -86,15 +115,31 @@ def floor_problems(task: str, metric: str, floor: float) -> list[str]:
             f"promotion.floor {fmt(floor)} is {metric}'s perfect score: only a perfect model reaches it, "
             "and the leakage guard rejects perfect scores"
         ]
+    chance = chance_level(task, metric, classes)
+    if chance is not None and (floor < chance if m.greater_is_better else floor > chance):
+        side, better = ("below", "higher") if m.greater_is_better else ("above", "lower")
+        return [
+            f"promotion.floor {fmt(floor)} is {side} {metric}'s chance level {fmt(chance)}: a model "
+            f"that guesses passes it; set a floor {better} than {fmt(chance)}"
+        ]
     return []
 
 
 def config_problems(cfg: ModelConfig) -> list[str]:
     """Every scikit-learn and metric problem of a config that parsed."""
+    classes = len(cfg.data.labels) if cfg.data.labels else None
     return [
         *estimator_problems(cfg.estimator.class_path, cfg.estimator.params, cfg.task),
-        *floor_problems(cfg.task, cfg.metric.name, cfg.promotion.floor),
+        *floor_problems(cfg.task, cfg.metric.name, cfg.promotion.floor, classes),
     ]
+
+
+def check_before_data(cfg: ModelConfig) -> None:
+    """The claim gate's config check: the first of `config_problems` as a ConfigError, so a run with
+    params scikit-learn refuses or a floor a guess passes stops before any data is read or claimed."""
+    problems = config_problems(cfg)
+    if problems:
+        raise ConfigError(f"{cfg.name}: {problems[0]}")
 
 
 def check_estimator_importable(cfg: ModelConfig) -> type:
@@ -107,4 +152,11 @@ def check_estimator_importable(cfg: ModelConfig) -> type:
     return est
 
 
-__all__ = ["check_estimator_importable", "config_problems", "estimator_problems", "floor_problems"]
+__all__ = [
+    "chance_level",
+    "check_before_data",
+    "check_estimator_importable",
+    "config_problems",
+    "estimator_problems",
+    "floor_problems",
+]

@@ -3,9 +3,9 @@ retrain, each with its own threshold and persistence (monitoring.policy applies 
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from airflow_champion.config.sections import _Strict
+from airflow_champion.config.sections import _Strict, cron_problem
 
 
 class SignalSpec(_Strict):
@@ -82,6 +82,14 @@ class DriftSpec(_Strict):
     def evidently_rows(self) -> int:
         """Rows per side Evidently's page is computed on."""
         return self.report_rows if self.report_rows is not None else self.max_rows
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_ok(cls, v: str) -> str:
+        problem = cron_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
 
 __all__ = ["DriftSignals", "DriftSpec", "PerformanceSignal", "PredictionSignal", "SignalSpec", "TargetSignal"]

@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from airflow_champion.config.safe_yaml import load_yaml
 from airflow_champion.config.schema import MODEL_NAME_RE, ModelConfig
 from airflow_champion.errors import ConfigError
 from airflow_champion.settings import CONFIG_DIR
@@ -77,7 +77,7 @@ def config_path(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
     if p.suffix in {".yaml", ".yml"}:
         return p
-    if not MODEL_NAME_RE.match(str(name_or_path)):
+    if not MODEL_NAME_RE.fullmatch(str(name_or_path)):
         raise ConfigError(f"{name_or_path!r} is not a model name or a .yaml path")
     return config_dir() / f"{name_or_path}.yaml"
 
@@ -86,13 +86,9 @@ def load_config(name_or_path: str | Path) -> ModelConfig:
     """Load and validate one model config; errors name the file and the bad field."""
     path = config_path(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = load_yaml(path, "model config")
     except FileNotFoundError:
         raise ConfigError(f"model config not found: {path}") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML in {path}: {exc}") from None
     cfg = parse_config(raw, str(path))
     if path.stem != cfg.name:
         raise ConfigError(
@@ -136,11 +132,9 @@ def with_overrides(
 def load_overrides(path: str | Path) -> dict[str, Any]:
     """A YAML file of config-section overrides (for `mlops replay --policy`)."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = load_yaml(path, "overrides file")
     except FileNotFoundError:
         raise ConfigError(f"overrides file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML in {path}: {exc}") from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):

@@ -15,8 +15,6 @@ from pydantic import Field, field_validator, model_validator
 from airflow_champion.config.drift_sections import DriftSpec
 from airflow_champion.config.gate_sections import PromotionSpec
 from airflow_champion.config.sections import (
-    _CRON_FIELD_RE,
-    _CRON_PRESETS,
     MODEL_NAME_RE,
     DataSpec,
     EstimatorSpec,
@@ -28,6 +26,7 @@ from airflow_champion.config.sections import (
     SnapshotSpec,
     ValidationSpec,
     _Strict,
+    cron_problem,
 )
 from airflow_champion.reports.jsonsafe import dumps
 from airflow_champion.tasks import ALIASES, TASKS, get_task
@@ -56,7 +55,7 @@ class ModelConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _name_ok(cls, v: str) -> str:
-        if not MODEL_NAME_RE.match(v):
+        if not MODEL_NAME_RE.fullmatch(v):
             raise ValueError(f"{v!r} must match {MODEL_NAME_RE.pattern} (lowercase, digits, underscore)")
         return v
 
@@ -144,11 +143,9 @@ class ModelConfig(_Strict):
     @field_validator("schedule")
     @classmethod
     def _cron_ok(cls, v: str) -> str:
-        if v in _CRON_PRESETS:
-            return v
-        parts = v.split()
-        if len(parts) != 5 or not all(_CRON_FIELD_RE.match(p) for p in parts):
-            raise ValueError(f"{v!r} is not a 5-field cron expression or preset")
+        problem = cron_problem(v)
+        if problem:
+            raise ValueError(problem)
         return v
 
     @property

@@ -15,10 +15,32 @@ MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 ESTIMATOR_RE = re.compile(r"^sklearn(\.[a-z_][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_]*$")
 
 
-_CRON_FIELD_RE = re.compile(r"^[\d*/,\-A-Za-z?LW#]+$")
+_CRON_PRESETS = {"@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@once"}
+"""Airflow's cron presets (airflow.utils.dates.cron_presets) and @once."""
+
+_CRON_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
 
 
-_CRON_PRESETS = {"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@once"}
+def cron_problem(expr: str) -> str | None:
+    """Why `expr` is not a schedule Airflow can run, naming the bad field; None if it is one.
+
+    croniter is what Airflow's cron timetables parse with, so what it accepts Airflow runs; each
+    field is tried alone (the others `*`) so the message names the one out of range.
+    """
+    if expr in _CRON_PRESETS:
+        return None
+    parts = expr.split()
+    if len(parts) != 5:
+        return f"{expr!r} is not a 5-field cron expression or one of {sorted(_CRON_PRESETS)}"
+    from croniter import croniter  # only when a cron is parsed: not a cost of importing the schema
+
+    if croniter.is_valid(expr):
+        return None
+    for i, (name, part) in enumerate(zip(_CRON_FIELDS, parts, strict=True)):
+        alone = " ".join(part if j == i else "*" for j in range(5))
+        if not croniter.is_valid(alone):
+            return f"{expr!r}: the {name} field {part!r} is not valid (out of range or not a cron value)"
+    return f"{expr!r} is not a valid cron expression"
 
 
 class _Strict(BaseModel):
@@ -74,6 +96,10 @@ class DataSpec(_Strict):
             texts = [str(v) for v in self.labels]
             if len(set(texts)) != len(texts) or len(texts) < 2:
                 raise ValueError(f"labels must be at least two distinct values, got {self.labels}")
+            if "positive_label" in self.model_fields_set and str(self.positive_label) not in texts:
+                raise ValueError(  # the config contradicts itself: its fault, not any snapshot's
+                    f"data.positive_label {self.positive_label!r} is not one of data.labels {self.labels}"
+                )
         if self.target_min is not None and self.target_max is not None and self.target_min > self.target_max:
             raise ValueError(f"target_min {self.target_min} is above target_max {self.target_max}")
         return self
@@ -98,7 +124,7 @@ class EstimatorSpec(_Strict):
     @field_validator("class_path")
     @classmethod
     def _sklearn_only(cls, v: str) -> str:
-        if not ESTIMATOR_RE.match(v):
+        if not ESTIMATOR_RE.fullmatch(v):
             raise ValueError(
                 f"{v!r} is not a scikit-learn estimator class path (expected e.g. "
                 "'sklearn.linear_model.LogisticRegression')"

@@ -7,7 +7,10 @@ snapshot. A claim is a small JSON file created with an atomic create-if-absent (
 Claims live next to the snapshot under `_claims/` and are never deleted (the project deletes nothing):
 a claim moves forward by writing a new *generation* file (`retrain-2.json`, ...), again with
 create-if-absent, when the previous holder released it (its run failed before deciding) or went stale
-(its run died without releasing; `claim_ttl_hours`). A `done` claim is final unless forced.
+(its run stopped heartbeating for `claim_ttl_hours`: every step of the run renews its claim, and a
+long step renews it from a thread: data.claim_heartbeat). A `done` claim is final unless forced. A run whose
+claim was taken over is stopped at its next step or beat (ClaimLostError). Only a snapshot that has
+landed (its manifest exists) can be claimed: an unknown id leaves no folder behind.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_champion.data import layout, snapshots
+from airflow_champion.data import layout, snapshots, verified_hashes
 from airflow_champion.data.ids import validate_snapshot_id
-from airflow_champion.data.manifest import Manifest, check_complete
+from airflow_champion.data.manifest import Manifest
 from airflow_champion.data.storage import Store, open_store
 from airflow_champion.errors import IncompleteSnapshotError, SnapshotError
 from airflow_champion.reports.jsonsafe import dumps
@@ -104,10 +107,15 @@ def claim_retrain(
     force: bool = False,
     now: datetime | None = None,
 ) -> ClaimDecision:
-    """Claim a snapshot for one retrain run; refused (with why) if another run has or had it."""
+    """Claim a snapshot for one retrain run; refused (with why) if another run has or had it.
+
+    A snapshot that does not exist, or has no manifest yet (still landing), raises before anything
+    is written (SnapshotError / IncompleteSnapshotError).
+    """
     sid = validate_snapshot_id(snapshot_id)
     now = now or _now()
     store = _store(cfg)
+    _require_landed(cfg, store, sid)
     for _attempt in range(5):
         generation, record = current_claim(cfg, sid)
         if record is not None and record.get("run_id") == run_id and record.get("state") == ACTIVE:
@@ -133,13 +141,31 @@ def claim_retrain(
     return ClaimDecision(False, sid, _refusal(record or {}), generation, record)
 
 
+def _require_landed(cfg: ModelConfig, store: Store, sid: str) -> None:
+    """Refuse to claim what has not landed: a claim would create `<id>/_claims/` (a folder the pickers
+    then list as a snapshot) for a typo'd id, or hold a snapshot whose data is still uploading.
+
+    Only the manifest's presence is checked (it is written last); the hash is validation's job.
+    """
+    if store.exists(layout.manifest(sid)):
+        return
+    root = cfg.snapshot_root()
+    if sid not in snapshots.list_snapshot_ids(root):
+        raise SnapshotError(f"snapshot {sid} does not exist in {root}; nothing was claimed")
+    raise IncompleteSnapshotError(
+        f"snapshot {sid} in {root} has no {layout.MANIFEST} yet (still landing?); nothing was claimed: "
+        "retry once the manifest is written"
+    )
+
+
 def _refusal(record: dict[str, Any]) -> str:
     state = record.get("state")
     who = f"run {record.get('run_id')} ({record.get('reason') or 'no reason'}) at {record.get('claimed_at')}"
     if state == DONE:
         summary = (record.get("outcome") or {}).get("summary", "done")
         return f"snapshot {record.get('snapshot_id')} was already retrained by {who}: {summary}"
-    return f"snapshot {record.get('snapshot_id')} is being retrained by {who}"
+    beat = f", last heartbeat {record['heartbeat_at']}" if record.get("heartbeat_at") else ""
+    return f"snapshot {record.get('snapshot_id')} is being retrained by {who}{beat}"
 
 
 def _update(
@@ -217,6 +243,8 @@ def find_new_snapshots(cfg: ModelConfig) -> tuple[list[Manifest], dict[str, str]
 
     Returns (ready, skipped) with skipped mapping snapshot id -> reason, so a sensor can log clearly why
     a snapshot that is visible in storage is not being picked up (e.g. manifest missing, hash mismatch).
+    Inside `verified_hashes.remembered(cache)` (a trigger's poll) a data file whose fingerprint did not
+    change since the last poll is not hashed again, and a known mismatch is not downloaded again.
     """
     root = cfg.snapshot_root()
     ready: list[Manifest] = []
@@ -230,7 +258,7 @@ def find_new_snapshots(cfg: ModelConfig) -> tuple[list[Manifest], dict[str, str]
             skipped[sid] = "already claimed by a retrain run"
         else:
             try:
-                ready.append(check_complete(root, sid))
+                ready.append(verified_hashes.check_complete(root, sid))  # no re-hash of unchanged files
             except IncompleteSnapshotError as exc:
                 skipped[sid] = f"incomplete: {exc}"
             except SnapshotError as exc:

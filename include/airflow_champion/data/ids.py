@@ -15,8 +15,24 @@ from airflow_champion.errors import SnapshotError
 ID_BODY = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
 SNAPSHOT_ID_RE = re.compile(ID_BODY)
 """Use with `fullmatch` (a `$` anchor would accept a trailing newline)."""
-PARAM_PATTERN = rf"^(latest|{ID_BODY})$"
-"""The `snapshot_id` DAG param: an id or "latest"."""
+
+
+def json_pattern(body: str) -> str:
+    r"""A JSON-schema `pattern` that must match the whole value, in Python and in the browser alike.
+
+    jsonschema applies it with `re.search`, where `$` also matches before a final newline, so
+    "2026-11-02<newline>" passed; `(?!\n)` refuses that, and unlike `\Z` it is valid JavaScript (the UI's
+    form check), where `$` is the end of input anyway. `(?!.*\.\.)` refuses '..' as the core does.
+    """
+    return rf"^(?!.*\.\.)({body})(?!\n)$"
+
+
+PARAM_PATTERN = json_pattern(f"latest|{ID_BODY}")
+"""The `snapshot_id` DAG param: an id or "latest", exactly (see `json_pattern`)."""
+
+
+OPTIONAL_ID_PATTERN = json_pattern(f"{ID_BODY}|")
+"""A DAG param that is a snapshot id or empty (e.g. the replay's bounds)."""
 
 
 def is_snapshot_id(value: Any) -> bool:
@@ -34,4 +50,11 @@ def validate_snapshot_id(snapshot_id: Any) -> str:
     return sid
 
 
-__all__ = ["ID_BODY", "PARAM_PATTERN", "SNAPSHOT_ID_RE", "is_snapshot_id", "validate_snapshot_id"]
+__all__ = [
+    "ID_BODY",
+    "OPTIONAL_ID_PATTERN",
+    "PARAM_PATTERN",
+    "SNAPSHOT_ID_RE",
+    "is_snapshot_id",
+    "validate_snapshot_id",
+]

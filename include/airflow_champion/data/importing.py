@@ -51,11 +51,10 @@ def default_snapshot_id(now: datetime | None = None) -> str:
 def read_file(path: str | Path, fmt: str, cfg: ModelConfig) -> pd.DataFrame:
     """Read a table as a snapshot of `cfg` would be read (same reader, same CSV settings)."""
     data_file = layout.DATA_FILES[fmt]
-    probe = Manifest("import", data_file, fmt, rows=0, columns=[], sha256="", bytes=0, created_at="")
     try:
-        return reading._read_table(Path(path), probe, cfg)
-    except SnapshotLoadError as exc:
-        raise SnapshotLoadError(f"{path}: {str(exc).replace(probe.data_file, 'the file', 1)}") from None
+        return reading.read_table(Path(path), fmt, cfg)
+    except SnapshotError as exc:  # the same error, naming the user's file
+        raise type(exc)(f"{path}: {str(exc).replace(data_file, 'the file', 1)}") from None
 
 
 def _encode(df: pd.DataFrame, fmt: str, cfg: ModelConfig) -> bytes:
@@ -91,10 +90,14 @@ def import_snapshot(
     sid = validate_snapshot_id(snapshot_id or default_snapshot_id(now))
     root = cfg.snapshot_root()
     if open_store(root).exists(layout.manifest(sid)):
-        existing = read_manifest(root, sid)
+        try:
+            existing = read_manifest(root, sid)
+            what = f"created {existing.created_at}, {existing.rows} rows"
+        except SnapshotError as exc:  # a malformed manifest still means the id is taken
+            what = f"its manifest is unusable: {exc}"
         raise SnapshotError(
-            f"{cfg.name}: snapshot {sid} already exists in {root} (created {existing.created_at}, "
-            f"{existing.rows} rows); snapshots are immutable: import under another id, e.g. --id {sid}-2"
+            f"{cfg.name}: snapshot {sid} already exists in {root} ({what}); snapshots are immutable: "
+            f"import under another id, e.g. --id {sid}-2"
         )
     size = source.stat().st_size
     if size > cfg.snapshots.max_bytes:  # before reading, as for a landed snapshot

@@ -14,23 +14,29 @@ from airflow_champion.data import claims, layout, snapshots
 from airflow_champion.data.ids import validate_snapshot_id
 from airflow_champion.data.manifest import Manifest, read_manifest, verify_data
 from airflow_champion.data.storage import open_store
-from airflow_champion.errors import IncompleteSnapshotError, SnapshotError
+from airflow_champion.errors import SnapshotError
 
 if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
 
 
 def _manifest(root: str, sid: str) -> tuple[Manifest | None, str | None]:
-    """(manifest, None) when complete; (manifest or None, why not) otherwise."""
+    """(manifest, None) when complete; (manifest or None, why not) otherwise (malformed, refused link)."""
     try:
         m = read_manifest(root, sid)
-    except IncompleteSnapshotError as exc:
+    except SnapshotError as exc:
         return None, str(exc)
     try:
         verify_data(root, m)
-    except IncompleteSnapshotError as exc:
+    except SnapshotError as exc:
         return m, str(exc)
     return m, None
+
+
+ROW_KEYS = (
+    "snapshot_id", "rows", "bytes", "format", "created_at", "complete", "incomplete", "quarantined",
+    "released", "claim", "claim_generation", "decided", "outcome",
+)  # fmt: skip
 
 
 def summarize(cfg: ModelConfig, snapshot_id: str) -> dict[str, Any]:
@@ -58,9 +64,21 @@ def summarize(cfg: ModelConfig, snapshot_id: str) -> dict[str, Any]:
     }
 
 
+def _unreadable(sid: str, why: str) -> dict[str, Any]:
+    """The row of a snapshot whose folder the store refuses (e.g. a linked `_claims/`): listed, with why."""
+    row: dict[str, Any] = dict.fromkeys(ROW_KEYS)
+    return {**row, "snapshot_id": sid, "complete": False, "incomplete": why, "decided": False}
+
+
 def list_snapshots(cfg: ModelConfig) -> list[dict[str, Any]]:
-    """Every snapshot folder of the model, in id (time) order, complete or not."""
-    return [summarize(cfg, sid) for sid in snapshots.list_snapshot_ids(cfg.snapshot_root())]
+    """Every snapshot folder of the model, in id (time) order, complete or not; one bad one is a row."""
+    rows = []
+    for sid in snapshots.list_snapshot_ids(cfg.snapshot_root()):
+        try:
+            rows.append(summarize(cfg, sid))
+        except SnapshotError as exc:
+            rows.append(_unreadable(sid, str(exc)))
+    return rows
 
 
 def _read_json(root: str, rel: str) -> Any:

@@ -8,6 +8,7 @@ bytes, created_at, extra.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,6 +16,12 @@ from airflow_champion.data import layout
 from airflow_champion.data.ids import validate_snapshot_id
 from airflow_champion.data.storage import open_store
 from airflow_champion.errors import IncompleteSnapshotError
+
+MAX_MANIFEST_BYTES = 1024 * 1024
+"""A manifest is a few hundred bytes; a bigger one is refused before it is read or parsed."""
+MAX_DEPTH = 32
+"""Deepest nesting a manifest may have (its `extra` is free-form JSON that later goes into reports)."""
+SHA256_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 @dataclass(frozen=True)
@@ -34,41 +41,99 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, raw: Any, where: str) -> Manifest:
+        """Every field checked for type and range, so a producer's mistake is named, never a bare error."""
         if not isinstance(raw, dict):
             raise IncompleteSnapshotError(f"{where}: manifest is not a JSON object")
         missing = [k for k in ("snapshot_id", "data_file", "format", "rows", "sha256") if k not in raw]
         if missing:
             raise IncompleteSnapshotError(f"{where}: manifest lacks {missing}")
+
+        def bad(name: str, why: str) -> IncompleteSnapshotError:
+            return IncompleteSnapshotError(f"{where}: manifest field {name!r} {why}, got {raw[name]!r:.80}")
+
+        for name in ("snapshot_id", "data_file", "format", "sha256", "created_at"):
+            if (
+                name in raw
+                and not isinstance(raw[name], str)
+                and not (name == "created_at" and raw[name] is None)
+            ):
+                raise bad(name, "must be a string")
         if raw["data_file"] not in layout.DATA_FILES.values():
-            raise IncompleteSnapshotError(
-                f"{where}: manifest data_file {raw['data_file']!r} is not one of "
-                f"{sorted(layout.DATA_FILES.values())}"
+            raise bad("data_file", f"must be one of {sorted(layout.DATA_FILES.values())}")
+        if layout.DATA_FILES.get(raw["format"]) != raw["data_file"]:
+            raise bad(
+                "format", f"must be the format of {raw['data_file']} (one of {sorted(layout.DATA_FILES)})"
             )
+        for name in ("rows", "bytes"):
+            value = raw.get(name, 0) if name == "bytes" else raw[name]
+            if value is None and name == "bytes":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(name, "must be a whole number >= 0")
+        if not SHA256_RE.fullmatch(raw["sha256"]):
+            raise bad("sha256", "must be 64 hexadecimal digits")
+        columns = raw.get("columns") or []
+        if not isinstance(columns, list) or not all(
+            isinstance(c, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in c.items())
+            for c in columns
+        ):
+            raise bad("columns", 'must be a list of {"name": ..., "dtype": ...} objects of strings')
+        extra = raw.get("extra") or {}
+        if not isinstance(extra, dict):
+            raise bad("extra", "must be a JSON object")
         return cls(
-            snapshot_id=str(raw["snapshot_id"]),
-            data_file=str(raw["data_file"]),
-            format=str(raw["format"]),
-            rows=int(raw["rows"]),
-            columns=list(raw.get("columns") or []),
-            sha256=str(raw["sha256"]),
-            bytes=int(raw.get("bytes") or 0),
-            created_at=str(raw.get("created_at") or ""),
-            extra=dict(raw.get("extra") or {}),
+            snapshot_id=raw["snapshot_id"],
+            data_file=raw["data_file"],
+            format=raw["format"],
+            rows=raw["rows"],
+            columns=columns,
+            sha256=raw["sha256"].lower(),
+            bytes=raw.get("bytes") or 0,
+            created_at=raw.get("created_at") or "",
+            extra=extra,
         )
+
+
+def _depth(value: Any) -> int:
+    """How deeply a parsed JSON value nests (iterative: a hostile document cannot exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def read_manifest(root: str, snapshot_id: str) -> Manifest:
+    """The snapshot's manifest, or IncompleteSnapshotError naming what is wrong with it.
+
+    Bounded before parsing (size, then nesting), because one hostile manifest must not cost the worker
+    its memory or stack: the `latest` resolvers skip a snapshot on this error, they do not fail.
+    """
     sid = validate_snapshot_id(snapshot_id)
     store = open_store(root)
     where = f"snapshot {sid} in {root}"
-    if not store.exists(layout.manifest(sid)):
+    rel = layout.manifest(sid)
+    if not store.exists(rel):
         raise IncompleteSnapshotError(
             f"{where}: no {layout.MANIFEST} yet (the snapshot is incomplete or absent)"
         )
+    size = store.size(rel)
+    if size > MAX_MANIFEST_BYTES:
+        raise IncompleteSnapshotError(
+            f"{where}: {layout.MANIFEST} is {size:,} bytes, over the {MAX_MANIFEST_BYTES:,}-byte limit "
+            "of a manifest (it describes the data; it does not hold it)"
+        )
     try:
-        raw = json.loads(store.read_bytes(layout.manifest(sid)))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise IncompleteSnapshotError(f"{where}: {layout.MANIFEST} is not valid JSON ({exc})") from None
+        raw = json.loads(store.read_bytes(rel))
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise IncompleteSnapshotError(f"{where}: {layout.MANIFEST} is not valid JSON ({why})") from None
+    if _depth(raw) > MAX_DEPTH:
+        raise IncompleteSnapshotError(
+            f"{where}: {layout.MANIFEST} is nested more than {MAX_DEPTH} levels deep"
+        )
     manifest = Manifest.from_dict(raw, where)
     if manifest.snapshot_id != sid:
         raise IncompleteSnapshotError(f"{where}: manifest names snapshot {manifest.snapshot_id!r}")
@@ -85,10 +150,18 @@ def verify_data(root: str, manifest: Manifest) -> Manifest:
     store = open_store(root)
     rel = layout.data(manifest.snapshot_id, manifest.data_file)
     if not store.exists(rel):
-        raise IncompleteSnapshotError(
-            f"snapshot {manifest.snapshot_id} in {root}: manifest names {manifest.data_file} but it is absent"
-        )
-    actual = store.sha256(rel)
+        raise data_absent(root, manifest)
+    return check_sha256(root, manifest, store.sha256(rel))
+
+
+def data_absent(root: str, manifest: Manifest) -> IncompleteSnapshotError:
+    return IncompleteSnapshotError(
+        f"snapshot {manifest.snapshot_id} in {root}: manifest names {manifest.data_file} but it is absent"
+    )
+
+
+def check_sha256(root: str, manifest: Manifest, actual: str) -> Manifest:
+    """`actual` (the data file's sha256, however it was read) equals the manifest's, or the named error."""
     if actual != manifest.sha256:
         raise IncompleteSnapshotError(
             f"snapshot {manifest.snapshot_id} in {root}: sha256 of {manifest.data_file} is {actual[:12]}..., "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +19,13 @@ from airflow_champion.data import layout
 from airflow_champion.data.ids import is_snapshot_id, validate_snapshot_id
 from airflow_champion.data.manifest import Manifest, check_complete
 from airflow_champion.data.storage import open_store
-from airflow_champion.errors import IncompleteSnapshotError, SnapshotError
+from airflow_champion.errors import SnapshotError
 from airflow_champion.reports.jsonsafe import dumps
 
 if TYPE_CHECKING:
     import pandas as pd
+
+log = logging.getLogger(__name__)
 
 
 def write_snapshot(
@@ -105,29 +108,31 @@ def is_quarantined(root: str, snapshot_id: str) -> bool:
     return not releases or releases[-1].get("quarantine_sha256") != digest
 
 
-def complete_snapshots(root: str) -> list[Manifest]:
-    """Complete, non-quarantined snapshots in id (time) order; incomplete ones are skipped."""
-    out = []
-    for sid in list_snapshot_ids(root):
+def _usable(root: str, sid: str) -> Manifest | None:
+    """The manifest of a complete, non-quarantined snapshot; None (and why, in the log) otherwise.
+
+    Any SnapshotError skips the snapshot (a malformed manifest, a link refused by the store): one bad
+    snapshot must never block "latest" for every other one.
+    """
+    try:
         if is_quarantined(root, sid):
-            continue
-        try:
-            out.append(check_complete(root, sid))
-        except IncompleteSnapshotError:
-            continue
-    return out
+            return None
+        return check_complete(root, sid)
+    except SnapshotError as exc:
+        log.info("Skipping snapshot %s for latest: %s", sid, exc)
+        return None
+
+
+def complete_snapshots(root: str) -> list[Manifest]:
+    """Complete, non-quarantined snapshots in id (time) order; incomplete or malformed ones are skipped."""
+    return [m for m in (_usable(root, sid) for sid in list_snapshot_ids(root)) if m is not None]
 
 
 def latest_snapshot(root: str) -> str:
     """The newest (by id, which is time order for dated ids) complete, non-quarantined snapshot."""
     for sid in reversed(list_snapshot_ids(root)):
-        if is_quarantined(root, sid):
-            continue
-        try:
-            check_complete(root, sid)
-        except IncompleteSnapshotError:
-            continue
-        return sid
+        if _usable(root, sid) is not None:
+            return sid
     raise SnapshotError(f"no complete, non-quarantined snapshot under {root}")
 
 

@@ -21,7 +21,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from airflow_champion.errors import SnapshotError
+
 CHUNK = 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a local file, streamed (a snapshot may be gigabytes)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _check_rel(rel: str) -> str:
@@ -32,11 +40,32 @@ def _check_rel(rel: str) -> str:
 
 
 class LocalStore:
+    """A folder. Symbolic links under it are refused, for reads and writes alike.
+
+    A linked data file would train on (and quote in reports) a file outside the root; a linked
+    `_quarantine/` or `_claims/` would make the worker write outside it. The root itself may be a
+    link (it is resolved once). Checked with lstat per component, then the resolved path must lie
+    inside the resolved root; a link swapped in between check and use is not defended against (the
+    root's writers are trusted producers, not adversaries racing the worker).
+    """
+
     def __init__(self, root: str | Path) -> None:
         self.root = str(Path(root).resolve())
 
     def _path(self, rel: str) -> Path:
-        return Path(self.root) / _check_rel(rel)
+        root = Path(self.root)
+        path = root
+        parts = _check_rel(rel).split("/")
+        for n, part in enumerate(parts, 1):
+            path = path / part
+            if path.is_symlink():
+                raise SnapshotError(
+                    f"{'/'.join(parts[:n])} is a symbolic link; links are refused so nothing outside "
+                    f"{self.root} is read or written"
+                )
+        if not path.resolve().is_relative_to(root):
+            raise SnapshotError(f"{rel} resolves outside {self.root}; it is refused")
+        return path
 
     def uri(self, rel: str) -> str:
         return self._path(rel).as_uri()
@@ -95,18 +124,22 @@ class LocalStore:
         root = Path(self.root)
         if not root.is_dir():
             return []
-        return sorted(p.name for p in root.iterdir() if p.is_dir())
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.is_symlink())
 
     def sha256(self, rel: str) -> str:
-        h = hashlib.sha256()
-        with self._path(rel).open("rb") as fh:
-            for block in iter(lambda: fh.read(CHUNK), b""):
-                h.update(block)
-        return h.hexdigest()
+        return file_sha256(self._path(rel))
 
     @contextmanager
     def local_copy(self, rel: str) -> Iterator[Path]:
         yield self._path(rel)
+
+    def fingerprint(self, rel: str) -> tuple[int, ...] | None:
+        """(size, mtime, ctime, inode), None if absent: changes when the content may (verified_hashes)."""
+        try:
+            st = self._path(rel).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 class S3Store:
@@ -210,6 +243,18 @@ class S3Store:
             path = Path(tmp) / Path(rel).name
             self.client.download_file(self.bucket, self._key(rel), str(path))
             yield path
+
+    def fingerprint(self, rel: str) -> tuple[Any, ...] | None:
+        """One HEAD: (ContentLength, ETag, LastModified, VersionId); None if absent (verified_hashes)."""
+        head = self._head(rel)
+        if head is None:
+            return None
+        return (
+            int(head["ContentLength"]),
+            head.get("ETag"),
+            str(head.get("LastModified")),
+            head.get("VersionId"),
+        )
 
 
 Store = LocalStore | S3Store

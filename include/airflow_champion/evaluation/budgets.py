@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from airflow_champion.errors import EvaluationError
+from airflow_champion.errors import EvaluationError, classified
 from airflow_champion.registry import tracking
 from airflow_champion.reports.numbers import fmt
 
@@ -104,9 +104,8 @@ def artifact_size_bytes(cfg: ModelConfig, version: int) -> int:
         listed = _listed_bytes(uri)
         size = listed if listed is not None else _downloaded_bytes(uri)
     except Exception as exc:
-        raise EvaluationError(
-            f"{cfg.name}: cannot measure the artifacts of v{version} in the registry: "
-            f"{type(exc).__name__}: {exc}"
+        raise classified(
+            exc, EvaluationError, f"{cfg.name}: cannot measure the artifacts of v{version} in the registry"
         ) from exc
     if size <= 0:
         raise EvaluationError(f"{cfg.name}: v{version} has no model artifacts in the registry ({uri})")

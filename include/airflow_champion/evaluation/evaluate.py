@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from airflow_champion.errors import EvaluationError
+from airflow_champion.errors import EvaluationError, classified
 from airflow_champion.evaluation import leakage
 from airflow_champion.evaluation.bootstrap import gate_bootstrap
 from airflow_champion.evaluation.checks import run_checks
@@ -37,12 +37,13 @@ log = logging.getLogger(__name__)
 
 
 def load_version(cfg: ModelConfig, version: int, role: str) -> Any:
-    """A registered version, loaded once; a failure names the model, version and cause."""
+    """A registered version, loaded once; a failure names the model, version and cause, and is a
+    TransientError (retried) when the registry or the artifact store blinked."""
     try:
         return tracking.load_model(cfg, version)
     except Exception as exc:
-        raise EvaluationError(
-            f"{cfg.name}: cannot load {role} v{version} from the registry: {type(exc).__name__}: {exc}"
+        raise classified(
+            exc, EvaluationError, f"{cfg.name}: cannot load {role} v{version} from the registry"
         ) from exc
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_champion.errors import EvaluationError, MlopsError
+from airflow_champion.errors import EvaluationError, MlopsError, TransientError, classified
 from airflow_champion.modeling import fingerprints, references
 from airflow_champion.modeling.holdout import Split, split_holdout
 from airflow_champion.modeling.pipeline import features_and_target
@@ -92,13 +92,15 @@ def champion_training(cfg: ModelConfig, version: int) -> np.ndarray:
     try:
         logged = references.load_train_fingerprints(cfg, version)
     except Exception as exc:  # MLflow raises several types for an unreadable artifact
-        raise EvaluationError(
-            f"{cfg.name}: cannot load champion v{version} (its training fingerprints): {exc}"
+        raise classified(
+            exc, EvaluationError, f"{cfg.name}: cannot load champion v{version} (its training fingerprints)"
         ) from exc
     if logged is not None:
         return logged
     try:
         return _from_lineage(cfg, version)
+    except TransientError:
+        raise
     except MlopsError as exc:
         raise EvaluationError(
             f"{cfg.name}: cannot establish which rows champion v{version} was trained on, so it cannot be "

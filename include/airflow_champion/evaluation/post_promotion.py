@@ -15,7 +15,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any
 
-from airflow_champion.errors import EvaluationError, MlopsError
+from airflow_champion.errors import EvaluationError, MlopsError, TransientError
 from airflow_champion.evaluation.bootstrap import paired_bootstrap
 from airflow_champion.evaluation.performance import champion_performance, unseen_rows
 from airflow_champion.registry import ledger, revocation, tags, tracking
@@ -181,6 +181,8 @@ def check_champion(
                 },
             },
         )
+    except TransientError:  # LockTimeout and LockLost included
+        raise  # the registry or its lock blinked: retry the check, do not record "refused"
     except MlopsError as exc:  # a promotion landed in between: the new champion is judged on its own
         return {**out, "action": "none", "reason": f"rollback refused: {exc}", "check": check}
     tags.write(client, cfg, champion, {tags.POST_PROMOTION_CHECK: dumps(check, compact=True)[:4900]})

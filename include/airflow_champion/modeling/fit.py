@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_champion.errors import TrainingError
+from airflow_champion.errors import TrainingError, UnjudgeableHoldoutError
 from airflow_champion.modeling import fingerprints
-from airflow_champion.modeling.holdout import split_holdout
+from airflow_champion.modeling.holdout import Split, split_holdout
 from airflow_champion.modeling.pipeline import build_pipeline, features_and_target
 from airflow_champion.modeling.trusted_types import untrusted_types
 from airflow_champion.tasks import get_task
@@ -42,6 +42,28 @@ class Fitted:
     split_info: dict[str, Any] = field(default_factory=dict)
 
 
+def _class_counts(cfg: ModelConfig, rows: pd.DataFrame) -> dict[Any, int]:
+    counts = rows[cfg.data.target].value_counts().sort_index()
+    return {(k.item() if hasattr(k, "item") else k): int(v) for k, v in counts.items()}  # no np.int64(0)
+
+
+def _unjudgeable(cfg: ModelConfig, snapshot_id: str, split: Split, why: str) -> str:
+    """What is wrong with the judged rows, in numbers, and what would fix it."""
+    h = cfg.holdout
+    counts = ""
+    if get_task(cfg.task).estimator_kind == "classifier":
+        counts = (
+            f"; class counts: judged {_class_counts(cfg, split.judged)}, "
+            f"training {_class_counts(cfg, split.train)}"
+        )
+    return (
+        f"{cfg.name}: snapshot {snapshot_id}: holdout policy {h.policy!r} leaves {len(split.judged)} "
+        f"judged rows that cannot rank two models ({why}){counts}. Use a larger holdout "
+        f"(holdout.fraction, now {h.fraction}), another policy (random with stratify: true keeps "
+        "every class on both sides) or a snapshot whose judged rows hold every class"
+    )
+
+
 def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitted:
     """Fit the config's pipeline on the snapshot's training rows and score it on its holdout."""
     task = get_task(cfg.task)
@@ -56,6 +78,9 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
         ) from exc
     X_train, y_train = features_and_target(cfg, split.train)
     X_hold, y_hold = features_and_target(cfg, split.judged)
+    why = task.judgeable(y_hold)
+    if why:
+        raise UnjudgeableHoldoutError(_unjudgeable(cfg, snapshot_id, split, why))
     if task.estimator_kind == "classifier" and len(set(y_train.tolist())) < 2:
         raise TrainingError(f"{cfg.name}: snapshot {snapshot_id} has a single class in its training split")
     pipeline = build_pipeline(cfg)

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion import settings
+from airflow_champion.errors import TransientError, is_transient
 from airflow_champion.modeling import fingerprints, references
 from airflow_champion.modeling.trusted_types import TRUSTED_TYPES
 from airflow_champion.registry import tags, tracking
@@ -32,12 +33,15 @@ def idempotency_key(cfg: ModelConfig, snapshot_sha256: str) -> str:
 
 
 def find_version(client: MlflowClient, cfg: ModelConfig, key: str) -> Any | None:
-    """The newest registered version carrying this idempotency key, if any."""
+    """The newest registered version carrying this idempotency key, if any (a registry that does not
+    answer is a TransientError, not "none": that would train a duplicate version)."""
     from mlflow.exceptions import MlflowException
 
     try:
         versions = client.search_model_versions(f"name='{cfg.registered_model_name}'")
-    except MlflowException:
+    except MlflowException as exc:
+        if is_transient(exc):
+            raise TransientError(f"{cfg.name}: cannot search the registry for {key}: {exc}") from exc
         return None
     hits = [v for v in versions if tags.read(v, "idempotency_key") == key]
     return max(hits, key=lambda v: int(v.version)) if hits else None
@@ -106,8 +110,6 @@ def log_and_register(
     """One training run (params, metrics, samples, the model) and its registered version, aliased
     `challenger`; returns (run id, experiment id, model version)."""
     import mlflow
-    import mlflow.sklearn
-    from mlflow.models import infer_signature
 
     settings.import_skops()  # before mlflow.sklearn imports it: see settings.import_skops
     client = tracking.client()
@@ -123,39 +125,68 @@ def log_and_register(
         }
     )
     _supersede_orphans(client, str(exp_id), key)
+    # The run stays open until its version is registered and aliased: an attempt that fails anywhere
+    # in between ends FAILED (mlflow.start_run's exit) with its version removed, so a retry never
+    # leaves a second FINISHED run with a model for the same snapshot.
     with mlflow.start_run(
         experiment_id=exp_id,
         run_name=f"train-{snapshot_id}",
         tags={**version_tags, tags.key("kind"): "training"},
     ) as run:
-        mlflow.log_params(
-            {
-                "estimator": cfg.estimator.class_path,
-                **{f"estimator.{k}": v for k, v in cfg.estimator.params.items()},
-                "task": cfg.task,
-                **{f"holdout.{k}": v for k, v in cfg.holdout.model_dump().items()},
-                "fingerprints.scheme": fingerprints.SCHEME,
-                "metric": cfg.metric.name,
-                "snapshot_id": snapshot_id,
-                "train_rows": len(fitted.train_df),
-                "holdout_rows": len(fitted.holdout_df),
-            }
-        )
-        mlflow.log_metrics({f"holdout_{k}": v for k, v in fitted.holdout_scores.items()})
-        mlflow.log_metric("fit_seconds", fitted.fit_seconds)
-        references.log_samples(cfg, fitted.train_df, fitted.holdout_df)
-        references.log_fingerprints(fitted.train_fingerprints)
-        info = mlflow.sklearn.log_model(
-            fitted.pipeline,
-            name="model",
-            serialization_format="skops",
-            skops_trusted_types=TRUSTED_TYPES,
-            signature=infer_signature(fitted.X_holdout.head(200), fitted.holdout_pred[:200]),
-            input_example=fitted.X_holdout.head(3),
-            pip_requirements=PIP_REQUIREMENTS,
-        )
         run_id = run.info.run_id
+        try:
+            info = _log_run(cfg, fitted, snapshot_id)
+            mv = _register(client, cfg, fitted, info, run_id, version_tags, snapshot_id)
+        except BaseException as exc:
+            _abandon(client, cfg, run_id, exc)
+            raise
+    return run_id, str(exp_id), mv
 
+
+def _log_run(cfg: ModelConfig, fitted: Fitted, snapshot_id: str) -> Any:
+    """Params, metrics, samples, fingerprints and the model of the active run; the model's info."""
+    import mlflow
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    mlflow.log_params(
+        {
+            "estimator": cfg.estimator.class_path,
+            **{f"estimator.{k}": v for k, v in cfg.estimator.params.items()},
+            "task": cfg.task,
+            **{f"holdout.{k}": v for k, v in cfg.holdout.model_dump().items()},
+            "fingerprints.scheme": fingerprints.SCHEME,
+            "metric": cfg.metric.name,
+            "snapshot_id": snapshot_id,
+            "train_rows": len(fitted.train_df),
+            "holdout_rows": len(fitted.holdout_df),
+        }
+    )
+    mlflow.log_metrics({f"holdout_{k}": v for k, v in fitted.holdout_scores.items()})
+    mlflow.log_metric("fit_seconds", fitted.fit_seconds)
+    references.log_samples(cfg, fitted.train_df, fitted.holdout_df)
+    references.log_fingerprints(fitted.train_fingerprints)
+    return mlflow.sklearn.log_model(
+        fitted.pipeline,
+        name="model",
+        serialization_format="skops",
+        skops_trusted_types=TRUSTED_TYPES,
+        signature=infer_signature(fitted.X_holdout.head(200), fitted.holdout_pred[:200]),
+        input_example=fitted.X_holdout.head(3),
+        pip_requirements=PIP_REQUIREMENTS,
+    )
+
+
+def _register(
+    client: MlflowClient,
+    cfg: ModelConfig,
+    fitted: Fitted,
+    info: Any,
+    run_id: str,
+    version_tags: dict[str, str],
+    snapshot_id: str,
+) -> Any:
+    """The run's one registered version, aliased `challenger`."""
     _ensure_registered_model(client, cfg)
     score = fitted.holdout_scores.get(cfg.metric.name)
     mv = client.create_model_version(
@@ -171,4 +202,19 @@ def log_and_register(
     )
     mv = _one_version_per_run(client, cfg, mv, run_id)
     client.set_registered_model_alias(cfg.registered_model_name, tracking.CHALLENGER, mv.version)
-    return run_id, str(exp_id), mv
+    return mv
+
+
+def _abandon(client: MlflowClient, cfg: ModelConfig, run_id: str, exc: BaseException) -> None:
+    """Undo what a failed attempt registered (nothing points at it: the alias is set last) and say why
+    on its run. Best effort: if the registry is down for this too, the retry's `_supersede_orphans`
+    or `find_version` meets what is left."""
+    why = f"attempt failed: {type(exc).__name__}: {exc}"[:4000]
+    try:
+        client.set_tag(run_id, tags.key("superseded"), why)
+        for v in client.search_model_versions(f"run_id='{run_id}'"):
+            if v.name == cfg.registered_model_name:
+                log.warning("%s: deleting v%s of the failed training attempt %s", cfg.name, v.version, run_id)
+                client.delete_model_version(cfg.registered_model_name, str(v.version))
+    except Exception as cleanup:
+        log.warning("%s: could not clean up failed training run %s: %s", cfg.name, run_id, cleanup)

@@ -47,6 +47,10 @@ def _reused(
 ) -> TrainResult:
     client.set_registered_model_alias(cfg.registered_model_name, tracking.CHALLENGER, mv.version)
     run = client.get_run(mv.run_id) if mv.run_id else None
+    if run is not None and run.info.status == "RUNNING":
+        # its attempt died after registering (we hold the train lock: no live trainer owns it); the
+        # version is complete, so its run is too
+        client.set_terminated(str(mv.run_id), status="FINISHED")
     exp_id = run.info.experiment_id if run else tracking.ensure_experiment(cfg)
     metrics = {k: float(v) for k, v in (run.data.metrics.items() if run else []) if k.startswith("holdout_")}
     params = run.data.params if run else {}

@@ -15,7 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.data.reading import load_snapshot
-from airflow_champion.errors import MlopsError
+from airflow_champion.errors import MlopsError, classified, is_transient
 from airflow_champion.modeling import references
 from airflow_champion.modeling.holdout import split_holdout
 from airflow_champion.modeling.pipeline import features
@@ -46,9 +46,11 @@ def load_reference(cfg: ModelConfig, champion: int) -> pd.DataFrame:
     try:
         return references.load_reference(cfg, champion)
     except Exception as exc:  # MLflow raises several types for a missing or unreadable artifact
-        raise DriftReferenceError(
+        raise classified(
+            exc,
+            DriftReferenceError,
             f"{cfg.name} v{champion}: cannot load its drift reference ({references.REFERENCE_ARTIFACT} of "
-            f"its training run): {type(exc).__name__}: {exc}"
+            "its training run)",
         ) from exc
 
 
@@ -87,6 +89,10 @@ def score_baseline(
         if holdout is None:
             holdout, source = _snapshot_holdout(cfg, mv), f"holdout of snapshot {trained_on}"
     except Exception as exc:  # storage, MLflow or a changed config: fall back, and say why
+        if is_transient(exc):  # a blink would make this run's prediction drift biased: retry instead
+            raise classified(
+                exc, DriftReferenceError, f"{cfg.name} v{champion}: cannot load its holdout"
+            ) from exc
         note = f"holdout unavailable ({type(exc).__name__}: {exc}); training rows score more extreme"
         log.warning("%s v%s: prediction-drift baseline: %s", cfg.name, champion, note)
         return reference, {"source": "training rows (in-sample, biased towards drift)", "note": note[:2000]}

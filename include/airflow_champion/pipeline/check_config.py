@@ -13,10 +13,9 @@ import re
 from types import SimpleNamespace
 from typing import Any, cast
 
-import yaml
-
 from airflow_champion.config import config_path, list_config_names, load_config
 from airflow_champion.config.checks import config_problems, estimator_problems, floor_problems
+from airflow_champion.config.safe_yaml import load_yaml
 from airflow_champion.config.sections import ESTIMATOR_RE
 from airflow_champion.errors import ConfigError
 from airflow_champion.tasks import ALIASES, TASKS
@@ -43,15 +42,18 @@ def _raw_problems(raw: dict[str, Any]) -> list[str]:
     metric, promotion = raw.get("metric"), raw.get("promotion")
     name = metric.get("name") if isinstance(metric, dict) else None
     floor = promotion.get("floor") if isinstance(promotion, dict) else None
+    data = raw.get("data")
+    labels = data.get("labels") if isinstance(data, dict) else None
+    classes = len(labels) if isinstance(labels, list) and labels else None
     if name in TASKS[task].metrics and isinstance(floor, int | float) and not isinstance(floor, bool):
-        problems += floor_problems(task, str(name), float(floor))
+        problems += floor_problems(task, str(name), float(floor), classes)
     return problems
 
 
 def _entries(path: Any) -> list[Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        raw = load_yaml(path, "expectation suite")
+    except (OSError, ConfigError):
         return []
     entries = raw.get("expectations") if isinstance(raw, dict) else None
     return entries if isinstance(entries, list) else []
@@ -65,7 +67,10 @@ def suite_problems(cfg: Any, columns: set[str] | None) -> list[str]:
     """
     from airflow_champion.validation.suite_file import entry_columns, expectation_class, suite_path
 
-    path = suite_path(cfg)
+    try:
+        path = suite_path(cfg)
+    except ConfigError as exc:  # outside the suite folder: nothing there is read
+        return [str(exc)]
     if path is None:
         return []
     problems: list[str] = []
@@ -111,9 +116,9 @@ def check_one(name: str) -> dict[str, Any]:
     except ConfigError as exc:
         problems += _schema_problems(exc)
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError):
-            return report
+            raw = load_yaml(path, "model config")
+        except (OSError, ConfigError):
+            return report  # the loader's error is already the problem
         if isinstance(raw, dict):
             problems += _raw_problems(raw)
             validation = raw.get("validation")

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from airflow_champion.errors import MlopsError
+from airflow_champion.errors import MlopsError, TransientError
 from airflow_champion.pipeline import cli_data, commands
 from airflow_champion.reports.jsonsafe import dumps
 
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     except MlopsError as exc:
         command = " ".join(c for c in (args.command, getattr(args, "snapshot_command", None)) if c)
         print(f"mlops {command}: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_GATE
+        return 1 if isinstance(exc, TransientError) else EXIT_GATE  # a pod's transient fault is retried
     if isinstance(result, commands.Refused):
         print(dumps(result.result))
         return EXIT_GATE

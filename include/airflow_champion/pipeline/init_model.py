@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from airflow_champion.config import config_dir, load_config, parse_config
+from airflow_champion.config.safe_yaml import load_yaml_text
 from airflow_champion.config.schema import MODEL_NAME_RE, SnapshotSpec
 from airflow_champion.data import importing
 from airflow_champion.errors import ConfigError
@@ -197,7 +196,7 @@ def init_model(
 
     Refuses (ConfigError) an existing config unless `force`; an existing suite file is always kept.
     """
-    if not MODEL_NAME_RE.match(model):
+    if not MODEL_NAME_RE.fullmatch(model):
         raise ConfigError(f"model name {model!r} must match {MODEL_NAME_RE.pattern} (lowercase, digits, _)")
     folder = config_dir()
     config_path, suite_path = folder / f"{model}.yaml", folder / SUITES_DIR / f"{model}.yaml"
@@ -234,7 +233,9 @@ def init_model(
     d.floor, d.floor_note = init_checks.floor(cfg, labelled)
     d.example = init_checks.example_expectation(d, labelled)
     text = render_config(d)
-    parse_config(yaml.safe_load(text), str(config_path))  # the text says what the draft says
+    parse_config(
+        load_yaml_text(text, str(config_path)), str(config_path)
+    )  # the text says what the draft says
     suite_written = not suite_path.exists()
     if suite_written:
         _write(suite_path, render_suite(d))

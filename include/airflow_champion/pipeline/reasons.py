@@ -11,8 +11,8 @@ import re
 
 REASON_MAX = 200
 REASON_CHARS = r"A-Za-z0-9 _.,:;()/@+#'-"
-REASON_PATTERN = rf"^[{REASON_CHARS}]*$"
-"""The JSON-schema pattern of the `reason` DAG params."""
+REASON_PATTERN = rf"^[{REASON_CHARS}]*(?!\n)$"
+"""The JSON-schema pattern of the `reason` DAG params (`(?!\n)`: see data.ids.json_pattern)."""
 _UNSAFE = re.compile(rf"[^{REASON_CHARS}]")
 
 

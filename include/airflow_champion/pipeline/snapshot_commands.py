@@ -56,9 +56,9 @@ def list_rows(cfg: ModelConfig) -> list[dict[str, Any]]:
 
 def show(cfg: ModelConfig, snapshot_id: str) -> dict[str, Any]:
     """Manifest, quarantine (and releases), claims and the reports present, of one snapshot."""
+    from airflow_champion.data.layout import CHAMPION_CHECK_JSON
     from airflow_champion.monitoring.gate import DRIFT_RETRAIN
     from airflow_champion.monitoring.report import EVIDENTLY_HTML, VERDICT_HTML, VERDICT_JSON
-    from airflow_champion.pipeline.steps import CHAMPION_CHECK_JSON
 
     names = (VALIDATION_HTML, CHAMPION_CHECK_JSON, VERDICT_JSON, VERDICT_HTML, EVIDENTLY_HTML)
     return inventory.describe(cfg, snapshot_id, report_names=names, claim_names=(DRIFT_RETRAIN,))

@@ -13,10 +13,8 @@ import logging
 from typing import Any
 
 from airflow_champion.config import ModelConfig, load_config
-from airflow_champion.config.checks import check_estimator_importable
-from airflow_champion.errors import (
-    SnapshotError,
-)
+from airflow_champion.config.checks import check_before_data, check_estimator_importable
+from airflow_champion.errors import SnapshotError
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +31,13 @@ def claim(
 ) -> dict[str, Any]:
     """Gate 0: one retrain per snapshot, whatever started the run (cron, new snapshot, drift, REST).
 
-    The estimator is resolved first: a typo'd class in the config fails here, before any data is read
-    or claimed, rather than after validation at the train gate.
+    The estimator, its params and the floor are checked first: a config mistake fails here, before any
+    data is read or claimed, rather than after validation at the train gate.
     """
     from airflow_champion.data import claims, snapshots
 
     cfg = config(model)
-    check_estimator_importable(cfg)
+    check_before_data(cfg)
     snapshot_id = snapshots.resolve_snapshot_id(cfg.snapshot_root(), snapshot)
     decision = claims.claim_retrain(cfg, snapshot_id, run_id=run_id, reason=reason, force=force)
     return {**decision.as_dict(), "model": cfg.name, "requested": snapshot}
@@ -59,9 +57,14 @@ def validate(model: str | ModelConfig, snapshot: str = "latest") -> dict[str, An
     raised; an incomplete snapshot (no manifest, hash mismatch) is refused without quarantine because
     it may still be landing.
     """
+    from airflow_champion.data import claim_heartbeat
     from airflow_champion.validation.gate import validate_snapshot
 
-    return validate_snapshot(config(model), snapshot)
+    cfg = config(model)
+    if snapshot == "latest":  # not a claimed snapshot: nothing to keep alive
+        return validate_snapshot(cfg, snapshot)
+    with claim_heartbeat.keep_alive(cfg, snapshot, claim_heartbeat.claiming_run()):
+        return validate_snapshot(cfg, snapshot)
 
 
 def check_champion(
@@ -69,7 +72,7 @@ def check_champion(
 ) -> dict[str, Any]:
     """Before training on a new labelled snapshot: the champion's measured score on it, and, on the
     first snapshot after a promotion, the automatic rollback check against its predecessor."""
-    from airflow_champion.data import layout
+    from airflow_champion.data import claim_heartbeat, layout
     from airflow_champion.data.ids import validate_snapshot_id
     from airflow_champion.data.reading import load_snapshot
     from airflow_champion.data.storage import open_store
@@ -78,16 +81,13 @@ def check_champion(
 
     cfg = config(model)
     snapshot_id = validate_snapshot_id(snapshot_id)
-    df, _manifest = load_snapshot(cfg, snapshot_id)
-    result = check(cfg, df, snapshot_id=snapshot_id, context=context)
+    with claim_heartbeat.keep_alive(cfg, snapshot_id, claim_heartbeat.claiming_run(None, context)):
+        df, _manifest = load_snapshot(cfg, snapshot_id)
+        result = check(cfg, df, snapshot_id=snapshot_id, context=context)
     open_store(cfg.snapshot_root()).write_bytes(
-        layout.report(snapshot_id, CHAMPION_CHECK_JSON), dumps(result).encode("utf-8")
+        layout.report(snapshot_id, layout.CHAMPION_CHECK_JSON), dumps(result).encode("utf-8")
     )
     return result
-
-
-CHAMPION_CHECK_JSON = "champion_check.json"
-"""The champion check of a snapshot, beside its other reports."""
 
 
 def train(
@@ -99,6 +99,7 @@ def train(
     lineage: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Gate 2: fit the challenger on the validated snapshot; idempotent per (model, snapshot, config)."""
+    from airflow_champion.data import claim_heartbeat
     from airflow_champion.data.ids import validate_snapshot_id
     from airflow_champion.data.reading import load_snapshot
     from airflow_champion.modeling.training import train_challenger
@@ -112,14 +113,18 @@ def train(
             f"snapshot {snapshot_id} changed since validation (sha256 {manifest.sha256[:12]} != "
             f"validated {expected_sha256[:12]}); refusing to train on unvalidated data"
         )
-    result = train_challenger(
-        cfg, df, snapshot_id=snapshot_id, snapshot_sha256=manifest.sha256, force=force, lineage=lineage
-    )
+    with claim_heartbeat.keep_alive(
+        cfg, snapshot_id, claim_heartbeat.claiming_run(None, lineage)
+    ):  # a fit may outlast the TTL
+        result = train_challenger(
+            cfg, df, snapshot_id=snapshot_id, snapshot_sha256=manifest.sha256, force=force, lineage=lineage
+        )
     return result.as_dict()
 
 
 def evaluate(model: str | ModelConfig, snapshot_id: str, challenger_version: int) -> dict[str, Any]:
     """Gate 3: challenger vs the current champion on the same holdout -> verdict (the 'blessing')."""
+    from airflow_champion.data import claim_heartbeat
     from airflow_champion.data.ids import validate_snapshot_id
     from airflow_champion.data.reading import load_snapshot
     from airflow_champion.evaluation.evaluate import evaluate_challenger
@@ -128,15 +133,16 @@ def evaluate(model: str | ModelConfig, snapshot_id: str, challenger_version: int
     cfg = config(model)
     snapshot_id = validate_snapshot_id(snapshot_id)
     df, manifest = load_snapshot(cfg, snapshot_id)
-    champion = tracking.alias_version(cfg, tracking.CHAMPION)
-    return evaluate_challenger(
-        cfg,
-        df,
-        snapshot_id=snapshot_id,
-        challenger_version=int(challenger_version),
-        champion_version=champion,
-        snapshot_sha256=manifest.sha256,
-    )
+    with claim_heartbeat.keep_alive(cfg, snapshot_id, claim_heartbeat.claiming_run()):
+        champion = tracking.alias_version(cfg, tracking.CHAMPION)
+        return evaluate_challenger(
+            cfg,
+            df,
+            snapshot_id=snapshot_id,
+            challenger_version=int(challenger_version),
+            champion_version=champion,
+            snapshot_sha256=manifest.sha256,
+        )
 
 
 def promote(
@@ -154,18 +160,18 @@ def promote(
     every later trigger for this snapshot is refused (once per snapshot). `shadow` (or the config's
     `promotion.mode: shadow`) records the decision and moves nothing.
     """
-    from airflow_champion.data import claims
+    from airflow_champion.data import claim_heartbeat, claims
     from airflow_champion.registry.promotion import promote as promote_version
 
     cfg = config(model)
-    result = promote_version(cfg, verdict, actor=actor, context=context, shadow=shadow)
     sid = verdict.get("snapshot_id")
+    if run_id and sid:  # a run whose claim was taken over decides nothing (ClaimLostError)
+        claim_heartbeat.heartbeat(cfg, str(sid), run_id)
+    result = promote_version(cfg, verdict, actor=actor, context=context, shadow=shadow)
     if run_id and sid:
         result["claim_finished"] = claims.finish_claim(cfg, str(sid), run_id, claims.outcome(result))
         if not result["claim_finished"]:
-            log.warning(
-                "Snapshot %s was not claimed by run %s (started outside the claim gate?)", sid, run_id
-            )
+            log.warning("Snapshot %s was not claimed by run %s (outside the claim gate?)", sid, run_id)
     return result
 
 
@@ -275,7 +281,6 @@ def replay(
 
 
 __all__ = [
-    "CHAMPION_CHECK_JSON",
     "announce",
     "check_champion",
     "claim",

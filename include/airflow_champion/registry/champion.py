@@ -2,7 +2,7 @@
 
 MLflow aliases are last-writer-wins and have no compare-and-set, so every move happens under the
 per-model registry lock (registry.locks): read the alias, check it is what the decision was based on,
-write, read back. Promotion and rollback are the only callers
+check the lock is still held (fencing), write, read back. Promotion and rollback are the only callers
 (registry/adr/0001-compare-and-set-promotion.md).
 """
 
@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.errors import PromotionConflictError
-from airflow_champion.registry import ledger, tracking
+from airflow_champion.registry import ledger, locks, tracking
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -30,8 +30,12 @@ def lock_name(cfg: ModelConfig) -> str:
 
 
 def set_champion(client: MlflowClient, cfg: ModelConfig, to_version: int, from_version: int | None) -> None:
-    """Move champion (and previous_champion) and read back; restore the old alias on any failure."""
+    """Move champion (and previous_champion) and read back; restore the old alias on any failure.
+
+    Refused (LockLost) before anything moves when the caller's registry lock is no longer its own.
+    """
     name = cfg.registered_model_name
+    locks.ensure_held(f"moving the champion of {name} to v{to_version}")
     try:
         client.set_registered_model_alias(name, tracking.CHAMPION, str(to_version))
         if tracking.alias_version(cfg, tracking.CHAMPION, client) != to_version:

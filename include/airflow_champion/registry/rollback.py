@@ -113,7 +113,9 @@ def rollback(
 
         try:
             client.get_model_version(cfg.registered_model_name, str(target))
-        except MlflowException:
+        except MlflowException as exc:
+            if not tracking.is_absent(exc):
+                raise  # the registry blinked: retried, not "no longer exists"
             raise RollbackError(f"{cfg.name} v{target} no longer exists in the registry") from None
         entry = move_and_record(
             client,

@@ -70,14 +70,20 @@ def alias_version(cfg: ModelConfig, alias: str, c: MlflowClient | None = None) -
     try:
         mv = c.get_model_version_by_alias(cfg.registered_model_name, alias)
     except MlflowException as exc:
-        if getattr(exc, "error_code", "") in {
-            "RESOURCE_DOES_NOT_EXIST",
-            "INVALID_PARAMETER_VALUE",
-            "NOT_FOUND",
-        }:
+        if is_absent(exc):
             return None
         raise
     return int(mv.version)
+
+
+def is_absent(exc: BaseException) -> bool:
+    """The registry said "no such model, version or alias" (a real answer), not that it is unreachable:
+    only then may a caller read it as "nothing there"; anything else propagates and is retried."""
+    return getattr(exc, "error_code", "") in {
+        "RESOURCE_DOES_NOT_EXIST",
+        "INVALID_PARAMETER_VALUE",
+        "NOT_FOUND",
+    }
 
 
 def model_uri(cfg: ModelConfig, version: int) -> str:

@@ -2,7 +2,8 @@
 
 A failing snapshot is quarantined with its report (never deleted) and ValidationFailedError is
 raised; an incomplete snapshot (no manifest, hash mismatch) is refused without quarantine because it
-may still be landing.
+may still be landing, and a snapshot the config misreads (its positive_label is neither of the
+target's two values) is a ConfigError without quarantine: the config is wrong, not the data.
 """
 
 from __future__ import annotations
@@ -12,9 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_champion.data import snapshots
 from airflow_champion.data.reading import load_snapshot
-from airflow_champion.errors import SnapshotLoadError, SnapshotTooLargeError, ValidationFailedError
+from airflow_champion.errors import (
+    ConfigError,
+    SnapshotLoadError,
+    SnapshotTooLargeError,
+    ValidationFailedError,
+)
 from airflow_champion.validation.report import render_report_html, unreadable_snapshot
-from airflow_champion.validation.validate import validate_dataframe
+from airflow_champion.validation.validate import positive_label_absent, validate_dataframe
 
 if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
@@ -42,6 +48,9 @@ def validate_snapshot(cfg: ModelConfig, snapshot: str = "latest") -> dict[str, A
             result=failure,
         ) from exc
 
+    wrong_label = positive_label_absent(cfg, df, snapshot_id)
+    if wrong_label:  # the config's mistake: refuse the run, keep the snapshot
+        raise ConfigError(f"{cfg.name}: {wrong_label}")
     result = validate_dataframe(cfg, df, snapshot_id)
     page = render_report_html(result)
     payload = result.as_dict()

@@ -11,8 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from airflow_champion.config.safe_yaml import load_yaml
 from airflow_champion.errors import ConfigError
 from airflow_champion.validation.messages import COLUMN_KWARGS
 
@@ -71,8 +70,21 @@ def suite_path(cfg: ModelConfig) -> Path | None:
     name = cfg.validation.suite
     if not name:
         return None
-    candidates = [config_dir() / "expectations" / name, EXPECTATIONS_DIR / name]
+    candidates = [_inside(cfg, root, name) for root in (config_dir() / "expectations", EXPECTATIONS_DIR)]
     return next((c for c in candidates if c.is_file()), candidates[0])
+
+
+def _inside(cfg: ModelConfig, root: Path, name: str) -> Path:
+    """`root / name`, refused unless it resolves inside `root`: an absolute path, a `..` escape or a
+    symlink pointing out would let a config read any file the worker can (e.g. /etc/passwd)."""
+    path = root / name  # an absolute `name` replaces root
+    resolved, top = path.resolve(), root.resolve()
+    if not resolved.is_relative_to(top):
+        raise ConfigError(
+            f"{cfg.name}: validation.suite {name!r} resolves to {resolved}, outside {root}: "
+            "a suite file must be inside the suite folder"
+        )
+    return path
 
 
 def load_suite_file(cfg: ModelConfig) -> list[dict[str, Any]]:
@@ -81,11 +93,9 @@ def load_suite_file(cfg: ModelConfig) -> list[dict[str, Any]]:
     if path is None:
         return []
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path, "expectation suite")
     except FileNotFoundError:
         raise ConfigError(f"{cfg.name}: expectation suite not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML in expectation suite {path}: {exc}") from None
     if raw is None:
         return []
     if not isinstance(raw, dict) or set(raw) - {"expectations"}:

@@ -164,6 +164,30 @@ def _skip_reason(spec: dict[str, Any], missing: set[str], non_numeric: set[str])
     return None
 
 
+def positive_label_absent(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> str | None:
+    """Binary: the target holds two classes and neither is the config's positive_label -> why.
+
+    Two classes none of which is the positive label is a label the config got wrong (1 for a yes/no
+    column, "yes" for 0/1), not bad data: quarantining would blame a good snapshot. One class only is
+    still the snapshot's fault (the "both classes" expectation fails as before).
+    """
+    data = cfg.data
+    if cfg.task != "binary" or data.target not in df.columns:
+        return None
+    column = df[data.target]
+    if isinstance(column, pd.DataFrame):  # duplicate names: the pandas precheck reports them
+        return None
+    values = pd.Series(column.dropna().unique())
+    if len(values) != 2 or get_task(cfg.task).encode_target(values, data).any():
+        return None
+    shown = ", ".join(repr(v) for v in sorted(values.tolist(), key=str))
+    return (
+        f"the config's data.positive_label {data.positive_label!r} of model {cfg.name!r} is not among "
+        f"the values of target column {data.target!r} in snapshot {snapshot_id} ({shown}): set "
+        "data.positive_label to the value that means positive; the snapshot is not quarantined"
+    )
+
+
 def validate_dataframe(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> ValidationResult:
     """Run the model's suite on one snapshot's frame; never raises on bad data, only on a bad suite."""
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from airflow_champion.data import claims, manifest, snapshots
+from airflow_champion.data import claim_heartbeat, claims, manifest, snapshots
 
 pytestmark = pytest.mark.unit
 
@@ -137,3 +138,97 @@ def test_weekly_generator_snapshots_are_picked_up_in_order(cfg: Any) -> None:
     datagen.write_weekly_snapshots(cfg, start=date(2026, 11, 2), weeks=2, rows=300, seed=1)
     ready, _ = claims.find_new_snapshots(cfg)
     assert [m.snapshot_id for m in ready] == ["2026-11-02", "2026-11-09"]
+
+
+# ------------------------------------------------------------------------- claims of absent snapshots
+def test_an_unknown_snapshot_is_refused_and_nothing_is_created(cfg: Any) -> None:
+    """A typo'd snapshot id used to leave `<root>/<id>/_claims/retrain-1.json`: a folder that the
+    pickers then listed as a snapshot 'already claimed'. Now: refused, and nothing is written."""
+    from airflow_champion.errors import SnapshotError
+
+    _snapshot(cfg, "s1")
+    expected = re.escape(f"snapshot 2026-13-01 does not exist in {cfg.snapshot_root()}")
+    with pytest.raises(SnapshotError, match=expected):
+        claims.claim_retrain(cfg, "2026-13-01", run_id="r1", reason="rest")
+    assert snapshots.list_snapshot_ids(cfg.snapshot_root()) == ["s1"]
+    assert not (Path(cfg.snapshot_root()) / "2026-13-01").exists()
+
+
+def test_a_snapshot_still_landing_is_refused_and_nothing_is_created(cfg: Any) -> None:
+    """No manifest yet: the data may still be uploading. The run is refused (retry later); no claim
+    is written, so the snapshot is picked up normally once its manifest lands."""
+    from airflow_champion.errors import IncompleteSnapshotError
+
+    landing = Path(cfg.snapshot_root()) / "s2"
+    landing.mkdir(parents=True)
+    (landing / "data.parquet").write_bytes(b"PAR1 still uploading")
+    with pytest.raises(IncompleteSnapshotError, match=r"snapshot s2 in .* has no manifest\.json yet"):
+        claims.claim_retrain(cfg, "s2", run_id="r1", reason="rest")
+    assert sorted(p.name for p in landing.iterdir()) == ["data.parquet"]
+    assert claims.current_claim(cfg, "s2") == (0, None)
+
+
+# ------------------------------------------------------------------------------------- heartbeats
+def test_a_heartbeated_claim_older_than_the_ttl_is_not_taken_over(cfg: Any) -> None:
+    """A training run longer than claim_ttl_hours: alive and heartbeating, so it keeps the snapshot."""
+    _snapshot(cfg, "s1")
+    ttl = timedelta(hours=cfg.snapshots.claim_ttl_hours)
+    t0 = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    claims.claim_retrain(cfg, "s1", run_id="long", reason="cron", now=t0)
+    assert claim_heartbeat.heartbeat(cfg, "s1", "long", now=t0 + ttl * 0.9)
+    later = t0 + ttl * 1.5  # older than the TTL, heartbeated 0.6 TTL ago
+    second = claims.claim_retrain(cfg, "s1", run_id="r2", reason="drift", now=later)
+    assert not second.granted and "being retrained by run long" in second.reason
+
+
+def test_a_claim_that_stopped_heartbeating_for_the_ttl_is_taken_over_and_its_run_is_stopped(
+    cfg: Any,
+) -> None:
+    from airflow_champion.errors import ClaimLostError
+
+    _snapshot(cfg, "s1")
+    ttl = timedelta(hours=cfg.snapshots.claim_ttl_hours)
+    t0 = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    claims.claim_retrain(cfg, "s1", run_id="stalled", reason="cron", now=t0)
+    claim_heartbeat.heartbeat(cfg, "s1", "stalled", now=t0 + ttl * 0.5)
+    took = claims.claim_retrain(cfg, "s1", run_id="r2", reason="drift", now=t0 + ttl * 1.6)
+    assert took.granted and took.generation == 2
+    # the stalled run wakes up: its next step is refused instead of training or promoting twice
+    with pytest.raises(ClaimLostError, match=r"snapshot s1 .*run stalled.*taken over by run r2"):
+        claim_heartbeat.heartbeat(cfg, "s1", "stalled", now=t0 + ttl * 1.7)
+    assert claims.current_claim(cfg, "s1")[1]["run_id"] == "r2"  # type: ignore[index]
+
+
+def test_a_heartbeat_outside_any_claim_changes_nothing(cfg: Any) -> None:
+    """A step called without a claim (CLI on one snapshot, a test) has nothing to keep alive."""
+    _snapshot(cfg, "s1")
+    assert not claim_heartbeat.heartbeat(cfg, "s1", "never-claimed")
+    assert claims.current_claim(cfg, "s1") == (0, None)
+
+
+def test_keep_alive_renews_at_start_and_in_the_background(cfg: Any) -> None:
+    """Each step under the claim renews it when it starts; a long step (train) also renews it from a
+    thread, stopped when the step ends."""
+    _snapshot(cfg, "s1")
+    t0 = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    claims.claim_retrain(cfg, "s1", run_id="r1", reason="cron", now=t0)
+    with claim_heartbeat.keep_alive(cfg, "s1", "r1") as keeper:
+        record = claims.current_claim(cfg, "s1")[1]
+        assert record is not None and claims._parse(record["heartbeat_at"]) > t0  # type: ignore[operator]
+        assert keeper is not None and keeper.thread.is_alive()
+        assert keeper.beat()  # what the thread does every interval
+    assert not keeper.thread.is_alive()
+
+
+def test_a_step_of_a_run_whose_claim_was_taken_over_is_refused(cfg: Any) -> None:
+    """steps.promote of a run that lost its claim refuses before touching the registry."""
+    from airflow_champion.errors import ClaimLostError
+    from airflow_champion.pipeline import steps
+
+    _snapshot(cfg, "s1")
+    t0 = datetime(2026, 11, 23, 8, tzinfo=UTC)
+    claims.claim_retrain(cfg, "s1", run_id="old", reason="cron", now=t0)
+    claims.claim_retrain(cfg, "s1", run_id="new", reason="drift", now=t0 + timedelta(days=30))
+    verdict = {"model": cfg.name, "snapshot_id": "s1", "challenger_version": 2, "decision": "promote"}
+    with pytest.raises(ClaimLostError, match="taken over by run new"):
+        steps.promote(cfg, verdict, actor="t", run_id="old")

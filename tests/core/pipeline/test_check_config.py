@@ -74,3 +74,19 @@ def test_the_cli_prints_the_report_and_exits_3(cfg_dir: Path, capsys: pytest.Cap
     printed = json.loads(capsys.readouterr().out)
     assert sorted(printed) == ["good", "suite", "typo"]
     assert cli.main(["check-config", "good"]) == 0
+
+
+def test_late_config_mistakes_are_reported_by_check_config(cfg_dir: Path) -> None:
+    """A suite path outside the suite folder, a cron field out of range and a floor a guess passes."""
+    late = _churn() | {"name": "late", "schedule": "99 99 99 99 99"}
+    (cfg_dir / "late.yaml").write_text(yaml.safe_dump(late))
+    escape = _churn() | {"name": "escape", "validation": {"suite": "/etc/passwd"}}
+    escape["promotion"] = escape["promotion"] | {"floor": 0.05}
+    (cfg_dir / "escape.yaml").write_text(yaml.safe_dump(escape))
+    report = check_configs(["late", "escape"])
+    assert any("schedule" in p and "the minute field '99'" in p for p in report["late"]["problems"])
+    problems = report["escape"]["problems"]
+    assert any(
+        f"validation.suite '/etc/passwd' resolves to /etc/passwd, outside {cfg_dir}" in p for p in problems
+    )
+    assert any("promotion.floor 0.05 is below roc_auc's chance level 0.5" in p for p in problems), problems

@@ -122,3 +122,122 @@ def test_a_holder_killed_with_sigkill_frees_the_lock(backend: str, tmp_path: Pat
     finally:
         holder.kill()
         holder.wait(timeout=10)
+
+
+# ------------------------------------------------------------------ fencing: a lost lock stops its holder
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.mark.redis
+def test_a_redis_holder_whose_lease_ran_out_stops_before_acting() -> None:
+    """A holder stalled past its lease (GC pause, frozen VM): the key expired and another process may
+    now hold the lock. Its next protected action must raise LockLost, not act."""
+    import uuid
+
+    import redis
+
+    require_service(_port_open(6379), "Redis is not listening on 127.0.0.1:6379")
+    name = f"stall-{uuid.uuid4().hex[:8]}"
+    r = redis.Redis.from_url(REDIS_URL)
+    try:
+        with locks.named_lock(name, url=REDIS_URL, timeout=5) as held:
+            held.check("the first write")  # still ours
+            r.delete(f"mlops:lock:{name}")  # the lease ran out while the holder stalled
+            with locks.named_lock(name, url=REDIS_URL, timeout=5):  # a second holder gets it
+                pass
+            assert not held.still_held()
+            with pytest.raises(locks.LockLost, match=f"lock {name!r}.*before promote"):
+                locks.ensure_held("promote")
+    finally:
+        r.close()
+
+
+def test_a_renewal_that_keeps_failing_for_a_lease_is_a_lost_lock() -> None:
+    """Renewal errors are not swallowed: once no renewal succeeded for a whole lease, the holder
+    cannot know whether the key expired, so the lock counts as lost."""
+    import redis
+
+    class Unreachable:
+        def reacquire(self) -> None:
+            raise redis.ConnectionError("connection refused")
+
+    held = locks._RedisHeld("t", Unreachable(), ttl=15.0, now=100.0)  # type: ignore[arg-type]
+    held.renew(now=110.0)
+    assert held.lost is None  # transient so far: less than a lease without renewal
+    held.renew(now=115.5)
+    assert held.lost is not None and "no renewal succeeded for 15s" in held.lost
+    with pytest.raises(locks.LockLost, match="no renewal succeeded"):
+        held.check("write the ledger")
+
+
+def test_a_renewal_refused_by_redis_is_a_lost_lock() -> None:
+    from redis.exceptions import LockNotOwnedError
+
+    class Expired:
+        def reacquire(self) -> None:
+            raise LockNotOwnedError("Cannot reacquire a lock that's no longer owned")
+
+    held = locks._RedisHeld("t", Expired(), ttl=15.0, now=0.0)  # type: ignore[arg-type]
+    held.renew(now=5.0)
+    assert held.lost is not None and "lease expired" in held.lost
+
+
+@pytest.mark.postgres
+def test_a_postgres_holder_whose_session_died_stops_before_acting() -> None:
+    """An advisory lock lives as long as its session: a dropped connection frees it for others."""
+    import uuid
+
+    import psycopg2
+
+    require_service(_port_open(5432), "PostgreSQL is not listening on 127.0.0.1:5432")
+    name = f"pg-session-{uuid.uuid4().hex[:8]}"
+    key = locks._key64(name) & 0xFFFF_FFFF_FFFF_FFFF  # pg_locks shows a bigint key as two oids
+    with locks.named_lock(name, url=PG_URL, timeout=5) as held:
+        held.check("the first write")
+        killer = psycopg2.connect(PG_URL)
+        killer.autocommit = True
+        try:
+            with killer.cursor() as cur:
+                cur.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = %s::oid AND objid = %s::oid AND objsubid = 1",
+                    (key >> 32, key & 0xFFFF_FFFF),
+                )
+                assert cur.fetchall() == [(True,)]  # exactly our holder's session was cut
+        finally:
+            killer.close()
+        with pytest.raises(locks.LockLost, match=name):
+            held.check("move the champion")
+
+
+@pytest.mark.parametrize(
+    "executor",
+    [
+        "CeleryExecutor",
+        "KubernetesExecutor",
+        "airflow.providers.edge3.executors.EdgeExecutor",
+        "LocalExecutor,CeleryExecutor",
+    ],
+)
+def test_a_file_lock_is_refused_when_tasks_run_on_several_hosts(
+    executor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file lock only excludes processes of one host: with workers on several, it excludes nothing."""
+    from airflow_champion.errors import ConfigError
+
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    with (
+        pytest.raises(ConfigError, match=r"MLOPS_LOCK_URL.*AIRFLOW__CORE__EXECUTOR.*postgresql://.*redis://"),
+        locks.named_lock("x", url=tmp_path.as_uri()),
+    ):
+        pass
+
+
+@pytest.mark.parametrize("executor", ["LocalExecutor", "SequentialExecutor", ""])
+def test_a_file_lock_is_fine_on_one_host(
+    executor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
+    with locks.named_lock("x", url=tmp_path.as_uri()) as held:
+        held.check("write")

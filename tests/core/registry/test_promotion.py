@@ -248,3 +248,42 @@ def test_a_failed_ledger_write_undoes_the_move_and_keeps_previous_champion(
         registry.promote(bc_cfg, _verdict(bc_cfg, v3, v2), actor="t")
     assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v2
     assert tracking.alias_version(bc_cfg, tracking.PREVIOUS_CHAMPION) == v1
+
+
+@pytest.mark.redis
+def test_a_promotion_whose_lock_lease_ran_out_moves_nothing(
+    mlops_home: Path, bc_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The holder stalls past its Redis lease after reading the champion (simulated by deleting the
+    key): another promoter may be in its critical section now, so this one must not move the alias
+    or write the ledger; it raises LockLost and its task retry re-reads the registry."""
+    import socket
+
+    import redis
+    from airflow_champion.registry import locks, promotion
+
+    from tests.conftest import require_service
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        require_service(s.connect_ex(("127.0.0.1", 6379)) == 0, "Redis is not listening on 127.0.0.1:6379")
+    url = "redis://127.0.0.1:6379/15"
+    monkeypatch.setenv("MLOPS_LOCK_URL", url)
+    v1, v2 = _version(bc_cfg), _version(bc_cfg)
+    registry.promote(bc_cfg, _verdict(bc_cfg, v1, None), actor="t")
+    r = redis.Redis.from_url(url)
+    read = ledger.read_ledger
+
+    def read_then_stall(*args: Any, **kwargs: Any) -> Any:
+        r.delete(f"mlops:lock:{champion.lock_name(bc_cfg)}")  # the lease ran out during a stall
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(promotion.ledger, "read_ledger", read_then_stall)
+    try:
+        with pytest.raises(locks.LockLost, match=f"registry:{bc_cfg.name}"):
+            registry.promote(bc_cfg, _verdict(bc_cfg, v2, v1), actor="stalled")
+    finally:
+        r.close()
+    monkeypatch.setattr(promotion.ledger, "read_ledger", read)
+    assert tracking.alias_version(bc_cfg, tracking.CHAMPION) == v1
+    assert [e["actor"] for e in registry.read_ledger(bc_cfg)] == ["t"]

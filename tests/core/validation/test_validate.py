@@ -107,11 +107,18 @@ def test_shipped_breast_cancer_suite_loads(bc: ModelConfig) -> None:
     assert not_null == {*bc.data.feature_names, "target"}
 
 
-def _with_suite(cfg: ModelConfig, tmp_path: Path, text: str) -> ModelConfig:
-    path = tmp_path / "suite.yaml"
-    path.write_text(text)
-    # suite_path joins the suite to its folders, and joining an absolute path yields that path
-    return cfg.model_copy(update={"validation": ValidationSpec(suite=str(path), min_rows=10)})
+@pytest.fixture
+def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config folder of the test's own: suite files must be inside its expectations/ folder."""
+    folder = tmp_path / "configs" / "expectations"
+    folder.mkdir(parents=True)
+    monkeypatch.setenv("MLOPS_CONFIG_DIR", str(folder.parent))
+    return folder
+
+
+def _with_suite(cfg: ModelConfig, suites: Path, text: str) -> ModelConfig:
+    (suites / "suite.yaml").write_text(text)
+    return cfg.model_copy(update={"validation": ValidationSpec(suite="suite.yaml", min_rows=10)})
 
 
 @pytest.mark.parametrize(
@@ -141,25 +148,25 @@ def _with_suite(cfg: ModelConfig, tmp_path: Path, text: str) -> ModelConfig:
     ids=["typo-name", "unknown-column", "bad-kwarg", "unknown-key", "not-a-mapping"],
 )
 def test_bad_suite_file_is_config_error(
-    churn: ModelConfig, tmp_path: Path, text: str, needles: list[str]
+    churn: ModelConfig, suites: Path, text: str, needles: list[str]
 ) -> None:
-    cfg = _with_suite(churn, tmp_path, text)
+    cfg = _with_suite(churn, suites, text)
     with pytest.raises(ConfigError) as exc:
         suite.build_suite_spec(cfg)
     msg = str(exc.value)
-    assert str(tmp_path / "suite.yaml") in msg
+    assert str(suites / "suite.yaml") in msg
     for needle in needles:
         assert needle in msg
 
 
-def test_missing_suite_file_is_config_error(churn: ModelConfig, tmp_path: Path) -> None:
-    cfg = churn.model_copy(update={"validation": ValidationSpec(suite=str(tmp_path / "nope.yaml"))})
+def test_missing_suite_file_is_config_error(churn: ModelConfig, suites: Path) -> None:
+    cfg = churn.model_copy(update={"validation": ValidationSpec(suite="nope.yaml")})
     with pytest.raises(ConfigError, match="expectation suite not found"):
         suite.build_suite_spec(cfg)
 
 
-def test_empty_suite_file_means_config_only(churn: ModelConfig, tmp_path: Path) -> None:
-    cfg = _with_suite(churn, tmp_path, "# nothing extra\n")
+def test_empty_suite_file_means_config_only(churn: ModelConfig, suites: Path) -> None:
+    cfg = _with_suite(churn, suites, "# nothing extra\n")
     assert all(s["meta"]["source"] == "config" for s in suite.build_suite_spec(cfg))
 
 
