@@ -60,8 +60,47 @@ MB = 2**20
 # ------------------------------------------------------------------------------------------ data
 
 
-def generate(rows: int, seed: int, drift: str) -> pd.DataFrame:
+WIDE_SCENARIOS = ("none", "strong")
+
+
+def wide_frame(rows: int, cols: int, seed: int, drift: str) -> pd.DataFrame:
+    """`cols - 1` features (3 in 4 numeric, the rest categorical with 5 levels) and a binary target `y`:
+    the wide data churn's 13 features do not cover. `strong` shifts every other numeric column by 0.5 sd
+    and skews every other categorical one."""
+    rng = np.random.default_rng(seed)
+    n_feat = cols - 1
+    n_cat = n_feat // 4
+    data: dict[str, Any] = {}
+    for i in range(n_feat - n_cat):
+        x = rng.normal(0.0, 1.0, rows).astype("float32")
+        data[f"x{i:04d}"] = x + 0.5 if drift == "strong" and i % 2 == 0 else x
+    levels = np.array(["a", "b", "c", "d", "e"])
+    for i in range(n_cat):
+        p = [0.6, 0.1, 0.1, 0.1, 0.1] if drift == "strong" and i % 2 == 0 else None
+        data[f"c{i:04d}"] = pd.Categorical(rng.choice(levels, rows, p=p), categories=levels)
+    data["y"] = rng.integers(0, 2, rows)
+    return pd.DataFrame(data)
+
+
+def wide_config(sample: pd.DataFrame, cols: int, config_dir: Path) -> str:
+    """A config for the wide data from `mlops init` (types, categories and ranges inferred), in
+    `config_dir`, which the workers get as MLOPS_CONFIG_DIR; returns the model name."""
+    name = f"wide{cols}"
+    src = config_dir / f"{name}-sample.parquet"
+    sample.to_parquet(src)
+    env = {**os.environ, "MLOPS_CONFIG_DIR": str(config_dir)}
+    mlops = Path(sys.executable).parent / "mlops"
+    cmd = [str(mlops), "init", name, "--from", str(src), "--target", "y", "--task", "binary", "--json"]
+    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    os.environ["MLOPS_CONFIG_DIR"] = str(config_dir)
+    return name
+
+
+def generate(rows: int, seed: int, drift: str, wide: int = 0) -> pd.DataFrame:
     from airflow_champion_demo.datagen import generate_churn
+
+    if wide:
+        return wide_frame(rows, wide, seed, drift)
 
     df = generate_churn(rows, seed, drift=drift)
     if len(df) != rows:
@@ -158,7 +197,8 @@ def _run_engine(
     engine: str, cfg: Any, ref: pd.DataFrame, cur: pd.DataFrame, ref_scores: Any, cur_scores: Any
 ) -> tuple[dict[str, Any], Any]:
     """The measured call: the whole engine from frames to a parsed verdict; (result, snapshot or None)."""
-    from airflow_champion.drift import compute_drift, evidently_snapshot
+    from airflow_champion.monitoring.engine import compute_drift
+    from airflow_champion.monitoring.evidently_adapter import evidently_snapshot
 
     rows = max(len(ref), len(cur))
     if engine == "evidently":
@@ -191,12 +231,12 @@ def _evidently_dataset_test(snapshot: Any) -> dict[str, Any] | None:
     return None
 
 
-def worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str, Any]:
+def worker(engine: str, data_dir: Path, scenario: str, measure: str, model: str = "churn") -> dict[str, Any]:
     """One engine on one scenario, in a fresh process; returns its verdicts and its cost."""
     import airflow_champion.monitoring.engine  # noqa: F401
     from airflow_champion.config import load_config
 
-    cfg = load_config("churn")
+    cfg = load_config(model)
     if engine == "evidently":  # imports outside the measured region
         import evidently
         import evidently.presets  # noqa: F401
@@ -205,8 +245,9 @@ def worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str
 
     ref = pd.read_parquet(data_dir / "reference.parquet")
     cur = pd.read_parquet(data_dir / f"{scenario}.parquet")
-    ref_scores = np.load(data_dir / "reference_scores.npy")
-    cur_scores = np.load(data_dir / f"{scenario}_scores.npy")
+    has_scores = (data_dir / "reference_scores.npy").exists()  # no champion for the wide data
+    ref_scores = np.load(data_dir / "reference_scores.npy") if has_scores else None
+    cur_scores = np.load(data_dir / f"{scenario}_scores.npy") if has_scores else None
     gc.collect()
     if measure == "tracemalloc":
         tracemalloc.start()
@@ -235,7 +276,9 @@ def worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str
     return {"engine": engine, "scenario": scenario, "measure": measure, "cost": cost, "result": result}
 
 
-def run_worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict[str, Any]:
+def run_worker(
+    engine: str, data_dir: Path, scenario: str, measure: str, model: str = "churn"
+) -> dict[str, Any]:
     out = data_dir / f"result-{engine}-{scenario}-{measure}.json"
     cmd = [
         sys.executable,
@@ -250,6 +293,8 @@ def run_worker(engine: str, data_dir: Path, scenario: str, measure: str) -> dict
         measure,
         "--result",
         str(out),
+        "--model",
+        model,
     ]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
@@ -351,21 +396,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", help=argparse.SUPPRESS)
     p.add_argument("--measure", choices=["time", "tracemalloc"], default="time", help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--model", default="churn", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--wide", type=int, default=0, metavar="COLS", help="synthetic data of COLS columns instead of churn"
+    )
     args = p.parse_args(argv)
 
     if args.worker:
-        res = worker(args.worker, args.data, args.scenario, args.measure)
+        res = worker(args.worker, args.data, args.scenario, args.measure, args.model)
         args.result.write_text(json.dumps(res))
         return 0
 
     from airflow_champion.config import load_config
 
-    cfg = load_config("churn")
-    features: list[str] = list(cfg.data.feature_names)
-    scenarios = [s for s in args.scenarios.split(",") if s]
+    known = WIDE_SCENARIOS if args.wide else SCENARIOS
+    scenarios = [s for s in args.scenarios.split(",") if s and (s in WIDE_SCENARIOS or not args.wide)]
     engines = [e for e in args.engines.split(",") if e]
     for s in scenarios:
-        if s not in SCENARIOS:
+        if s not in known:
             p.error(f"unknown scenario {s!r}")
     for e in engines:
         if e not in ENGINES:
@@ -375,15 +423,21 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="drift-bench-") as tmp:
         data_dir = Path(tmp)
         t0 = time.perf_counter()
-        ref = generate(args.rows, SEED_REF, "none")
-        curs = {s: generate(args.rows, SEED_CUR, s) for s in scenarios}
+        ref = generate(args.rows, SEED_REF, "none", args.wide)
+        curs = {s: generate(args.rows, SEED_CUR, s, args.wide) for s in scenarios}
         gen_s = time.perf_counter() - t0
-        scores = champion_scores(cfg, ref, curs)
+        model = wide_config(ref.head(5000), args.wide, data_dir) if args.wide else "churn"
+        cfg = load_config(model)
+        features: list[str] = list(cfg.data.feature_names)
+        # a stand-in champion's scores add prediction drift for churn; the wide data has no champion
+        scores: dict[str, Any] = champion_scores(cfg, ref, curs) if not args.wide else {"auc": None}
         ref.to_parquet(data_dir / "reference.parquet")
-        np.save(data_dir / "reference_scores.npy", scores["reference"])
+        if not args.wide:
+            np.save(data_dir / "reference_scores.npy", scores["reference"])
         for s, cur in curs.items():
             cur.to_parquet(data_dir / f"{s}.parquet")
-            np.save(data_dir / f"{s}_scores.npy", scores["current"][s])
+            if not args.wide:
+                np.save(data_dir / f"{s}_scores.npy", scores["current"][s])
         columns = list(ref.columns)
         del ref, curs
         gc.collect()
@@ -394,10 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         for s in scenarios:
             runs: dict[str, Any] = {}
             for e in engines:
-                timed = run_worker(e, data_dir, s, "time")
+                timed = run_worker(e, data_dir, s, "time", model)
                 runs[e] = {"result": timed["result"], "cost": timed["cost"]}
                 if args.tracemalloc:
-                    runs[e]["cost"].update(run_worker(e, data_dir, s, "tracemalloc")["cost"])
+                    runs[e]["cost"].update(run_worker(e, data_dir, s, "tracemalloc", model)["cost"])
                 runs[e]["rows_used"] = rows_used(e, timed["result"])
                 check_full_rows(e, runs[e]["rows_used"], args.rows)
                 c, ov = runs[e]["cost"], runs[e]["result"]["overall"]
@@ -440,7 +494,9 @@ def main(argv: list[str] | None = None) -> int:
         "rows": args.rows,
         "columns_in_data": columns,
         "features_compared": features,
-        "generator": "airflow_champion_demo.datagen.generate_churn(rows, seed, drift=scenario)",
+        "generator": f"drift_agreement.wide_frame(rows, {args.wide}, seed, drift)"
+        if args.wide
+        else "airflow_champion_demo.datagen.generate_churn(rows, seed, drift=scenario)",
         "seeds": {"reference": SEED_REF, "current": SEED_CUR},
         "config": {"model": cfg.name, "drift": cfg.drift.model_dump()},
         "engines": {

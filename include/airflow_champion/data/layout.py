@@ -22,6 +22,8 @@ CLAIMS_DIR = "_claims"
 REPORTS_DIR = "_reports"
 REPLAYS_DIR = "_replays"
 """Gate backtests of the model, beside its snapshots (not a snapshot id: ids start with a letter or digit)."""
+LEDGER_DIR = "_ledger"
+"""Ledger seq reservations of every model, beside its snapshots (registry.ledger)."""
 CHAMPION_CHECK_JSON = "champion_check.json"
 """The champion check of a snapshot, beside its other reports."""
 

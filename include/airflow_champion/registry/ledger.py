@@ -21,6 +21,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_champion.data import layout
 from airflow_champion.data.storage import Store, open_store
 from airflow_champion.errors import MlopsError
 from airflow_champion.registry import locks, tags, tracking
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 LEDGER_PREFIX = f"{tags.PREFIX}ledger."
 MOVES_CHAMPION = {"promote", "rollback"}
 """The only actions that move the `champion` alias."""
-SEQ_DIR = "_ledger"
-"""Seq reservations, beside the model's snapshots (not a snapshot id: ids start with a letter or digit)."""
 MAX_SEQ_TRIES = 1000
 
 
@@ -72,7 +71,7 @@ def reservation(cfg: ModelConfig, seq: int) -> tuple[Store, str]:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", name)
     if safe != name or safe.startswith("."):  # keep distinct names distinct after sanitising
         safe = f"{safe.lstrip('.')}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-    return open_store(cfg.snapshot_root()), f"{SEQ_DIR}/{safe}/{seq:06d}.json"
+    return open_store(cfg.snapshot_root()), f"{layout.LEDGER_DIR}/{safe}/{seq:06d}.json"
 
 
 def append(client: MlflowClient, cfg: ModelConfig, entry: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""The gate backtest: `mlops replay` over 12 snapshots (each step fits, judges and bootstraps the gate
+against the next snapshot's truth), a fresh process per repeat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import MODELS, Scale, base_env, bench_home, figure, generate, log, measure, mlops, write_config
+
+
+def run(scale: Scale, repeat: int, kinds: list[str]) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for kind in kinds:
+        model = MODELS[kind]
+        with bench_home(f"replay-{kind}") as home:
+            write_config(home / "configs", model, scale=scale)
+            env = base_env(home, home / "configs")
+            generate(env, model, rows=scale.backtest_rows, weeks=scale.backtest_snapshots)
+            runs = [measure(mlops("replay", model), env=env).check() for _ in range(repeat)]
+            total = runs[-1].json().get("total")
+            figures[f"backtest_{kind}"] = figure(
+                runs,
+                kind=kind,
+                model=model,
+                rows=scale.backtest_rows,
+                snapshots=scale.backtest_snapshots,
+                total=total,
+            )
+            log(f"backtest {kind}: {figures[f'backtest_{kind}']['median_s']} s")
+    return {"figures": figures}

@@ -1,0 +1,204 @@
+"""`make bench`: what Airflow and this project add over a bare script, per task, per row, per model.
+
+Every measured run is a fresh process; each figure is the median of --repeat runs; each comparison is
+a ratio of figures measured side by side (interleaved) in the same invocation. Writes one JSON file
+(machine, commit, date, figures, comparisons, targets) and the Markdown table (bench/render_table.py).
+
+    .venv/bin/python bench/run.py --scale smoke --out bench/results/smoke.json
+    .venv/bin/python bench/run.py --scale full --out bench/results.json          # a quiet machine
+    .venv/bin/python bench/run.py --scale smoke --only parsing,drift --repeat 3
+
+Groups: parsing, tasks, stages, drift, e2e, scheduler, backtest (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import MODELS, REPO, SCALES, BenchError, Scale, base_env, log
+
+GROUPS = ("parsing", "tasks", "stages", "drift", "e2e", "scheduler", "backtest")
+PACKAGES = (
+    "apache-airflow",
+    "mlflow",
+    "scikit-learn",
+    "great-expectations",
+    "evidently",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "scipy",
+)
+
+
+def machine() -> dict[str, Any]:
+    """Where the numbers come from: a figure means nothing without the cores and memory behind it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    mem: dict[str, int] = {}
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        for line in fh:
+            key, value = line.split(":", 1)
+            if key in ("MemTotal", "MemAvailable"):
+                mem[key] = int(value.split()[0]) // 1024
+    cpu_model = ""
+    with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+        cpu_model = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), "")
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = "absent"
+    return {
+        "cores": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model,
+        "memory_total_mb": mem.get("MemTotal"),
+        "memory_available_mb_at_start": mem.get("MemAvailable"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+    }
+
+
+def git() -> dict[str, Any]:
+    def out(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return proc.stdout.strip()
+
+    return {
+        "commit": out("rev-parse", "HEAD"),
+        "dirty": bool(out("status", "--porcelain", "--untracked-files=no")),
+    }
+
+
+def _group(
+    name: str, scale: Scale, repeat: int, kinds: list[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run one group; (its result, its targets)."""
+    from groups import backtest, drift, e2e, parsing, tasks
+
+    if name == "parsing":
+        r = parsing.run(scale, repeat)
+        return r, parsing.targets(r)
+    if name == "tasks":
+        return tasks.run_tasks(scale, repeat, kinds), []
+    if name == "stages":
+        r = tasks.run_stages(scale, repeat, kinds)
+        return r, tasks.stage_targets(r)
+    if name == "drift":
+        with tempfile.TemporaryDirectory(prefix="bench-drift-home-") as home:
+            r = drift.run(scale, repeat, base_env(Path(home), REPO / "include" / "configs"))
+        return r, drift.targets(r)
+    if name == "e2e":
+        r = e2e.run(scale, repeat, kinds)
+        return r, e2e.targets(r)
+    if name == "backtest":
+        return backtest.run(scale, repeat, kinds), []
+    if name == "scheduler":
+        # TODO(issue 16): one retrain through a real scheduler (LocalExecutor on PostgreSQL: `airflow
+        # scheduler` + `dag-processor` + `api-server`, trigger, wait for the run) vs `mlops run`.
+        # `e2e` measures `airflow dags test` (in-process runner) meanwhile; nothing is faked here.
+        return {
+            "status": "not measured yet",
+            "why": "scheduler group not implemented (LocalExecutor on "
+            "PostgreSQL); see the e2e group's airflow path (`airflow dags test`)",
+        }, []
+    raise BenchError(f"unknown group {name!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scale", choices=sorted(SCALES), default="smoke")
+    p.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups: {', '.join(GROUPS)}")
+    p.add_argument("--repeat", type=int, default=None, help="runs per figure (default: the scale's)")
+    p.add_argument(
+        "--kinds",
+        default=None,
+        help="model kinds: binary,multiclass,regression (default: all; smoke: binary)",
+    )
+    p.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
+    p.add_argument(
+        "--table", type=Path, default=REPO / "bench" / "results.md", help="file to write the table into"
+    )
+    p.add_argument(
+        "--update", action="store_true", help="keep the other groups of an existing --out (rerun some groups)"
+    )
+    args = p.parse_args(argv)
+    scale = SCALES[args.scale]
+    repeat = args.repeat or scale.repeat
+    kinds = (args.kinds or ("binary" if scale.name == "smoke" else ",".join(MODELS))).split(",")
+    for k in kinds:
+        if k not in MODELS:
+            p.error(f"unknown kind {k!r}; choose from {', '.join(MODELS)}")
+    groups = [g for g in args.only.split(",") if g]
+    for g in groups:
+        if g not in GROUPS:
+            p.error(f"unknown group {g!r}; choose from {', '.join(GROUPS)}")
+
+    started = time.time()
+    doc: dict[str, Any] = {
+        "suite": "airflow-champion benchmarks (bench/run.py)",
+        "scale": dataclasses.asdict(scale),
+        "repeat": repeat,
+        "kinds": {k: MODELS[k] for k in kinds},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "machine": machine(),
+        "git": git(),
+        "loadavg_start": list(os.getloadavg()),
+        "groups": {},
+        "targets": [],
+    }
+    if args.update and args.out.exists():
+        old = json.loads(args.out.read_text())
+        if old.get("scale", {}).get("name") != scale.name:
+            p.error(f"--update: {args.out} is of scale {old.get('scale', {}).get('name')}, not {scale.name}")
+        doc["groups"] = {g: r for g, r in old["groups"].items() if g not in groups}
+        doc["targets"] = [t for t in old["targets"] if t["group"] not in groups]
+        doc["updated_groups"] = groups
+    for g in groups:
+        log(f"group {g} ...")
+        t0 = time.perf_counter()
+        try:
+            result, targets = _group(g, scale, repeat, kinds)
+            result.setdefault("status", "ok")
+        except Exception as exc:  # one broken group must not hide the others' numbers
+            result, targets = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-4000:]}, []
+            traceback.print_exc()
+        result["wall_s"] = round(time.perf_counter() - t0, 1)
+        result["loadavg_after"] = list(os.getloadavg())
+        doc["groups"][g] = result
+        doc["targets"] += [{"group": g, "scale": scale.name, **t} for t in targets]
+        log(f"group {g}: {result['status']} in {result['wall_s']} s")
+        _write(args.out, doc, started)  # a partial file survives a later crash
+    _write(args.out, doc, started)
+
+    from render_table import render, write_between_markers
+
+    write_between_markers(args.table, render(doc))
+    log(f"wrote {args.out} and the table in {args.table}")
+    return 0 if all(r["status"] != "failed" for r in doc["groups"].values()) else 1
+
+
+def _write(path: Path, doc: dict[str, Any], started: float) -> None:
+    doc["wall_s"] = round(time.time() - started, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=1, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
