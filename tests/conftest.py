@@ -4,6 +4,7 @@ runs), plus the markers of what it needs (mlflow, postgres, redis, s3, browser) 
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,19 @@ def bc_cfg():  # type: ignore[no-untyped-def]
     from airflow_champion.config import load_config
 
     return load_config("breast_cancer")
+
+
+@pytest.fixture
+def hashes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts the full reads (sha256) of each file of the local store, by relative path."""
+    from airflow_champion.data.storage import LocalStore
+
+    counts: Counter[str] = Counter()
+    real = LocalStore.sha256
+
+    def counting(self: LocalStore, rel: str) -> str:
+        counts[rel] += 1
+        return real(self, rel)
+
+    monkeypatch.setattr(LocalStore, "sha256", counting)
+    return counts

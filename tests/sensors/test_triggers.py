@@ -12,6 +12,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+# Imported here, not in the tests: importing Airflow configures its logging, which must happen before
+# caplog attaches its handler, or a test run alone captures nothing.
+import airflow_champion.sensors.triggers  # noqa: F401
 import pytest
 
 from tests.sensors.polling import PollClock, Stop, first_event
@@ -23,22 +26,6 @@ pytestmark = pytest.mark.airflow
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path))
     return tmp_path
-
-
-@pytest.fixture
-def hashes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Counts full reads (sha256) of each file of the local store."""
-    from airflow_champion.data.storage import LocalStore
-
-    counts: Counter[str] = Counter()
-    real = LocalStore.sha256
-
-    def counting(self: LocalStore, rel: str) -> str:
-        counts[rel] += 1
-        return real(self, rel)
-
-    monkeypatch.setattr(LocalStore, "sha256", counting)
-    return counts
 
 
 def _write(sid: str, seed: int = 1) -> Any:

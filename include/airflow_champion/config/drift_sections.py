@@ -3,9 +3,9 @@ retrain, each with its own threshold and persistence (monitoring.policy applies 
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from airflow_champion.config.sections import _Strict, cron_problem
+from airflow_champion.config.sections import CronSchedule, _Strict
 
 
 class SignalSpec(_Strict):
@@ -56,7 +56,7 @@ class DriftSignals(_Strict):
 
 class DriftSpec(_Strict):
     enabled: bool = True
-    schedule: str = "0 * * * *"
+    schedule: CronSchedule = "0 * * * *"
     reference_rows: int = Field(default=50_000, ge=100, description="training rows kept as reference")
     max_rows: int = Field(default=200_000, ge=1000, description="rows of a snapshot the engine reads at most")
     report_rows: int | None = Field(
@@ -82,14 +82,6 @@ class DriftSpec(_Strict):
     def evidently_rows(self) -> int:
         """Rows per side Evidently's page is computed on."""
         return self.report_rows if self.report_rows is not None else self.max_rows
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron_ok(cls, v: str) -> str:
-        problem = cron_problem(v)
-        if problem:
-            raise ValueError(problem)
-        return v
 
 
 __all__ = ["DriftSignals", "DriftSpec", "PerformanceSignal", "PredictionSignal", "SignalSpec", "TargetSignal"]

@@ -16,6 +16,7 @@ from airflow_champion.config.drift_sections import DriftSpec
 from airflow_champion.config.gate_sections import PromotionSpec
 from airflow_champion.config.sections import (
     MODEL_NAME_RE,
+    CronSchedule,
     DataSpec,
     EstimatorSpec,
     ExecutionSpec,
@@ -26,7 +27,6 @@ from airflow_champion.config.sections import (
     SnapshotSpec,
     ValidationSpec,
     _Strict,
-    cron_problem,
 )
 from airflow_champion.reports.jsonsafe import dumps
 from airflow_champion.tasks import ALIASES, TASKS, get_task
@@ -40,7 +40,7 @@ class ModelConfig(_Strict):
     task: str = Field(
         default="binary", description="binary (alias binary_classification), multiclass, regression"
     )
-    schedule: str = "0 3 * * 1"
+    schedule: CronSchedule = "0 3 * * 1"
     snapshots: SnapshotSpec
     data: DataSpec
     estimator: EstimatorSpec
@@ -139,14 +139,6 @@ class ModelConfig(_Strict):
     def metric_entry(self) -> Metric:
         """The registry entry of the promotion metric (direction, bootstrap statistic, range)."""
         return get_task(self.task).metric(self.metric.name)
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron_ok(cls, v: str) -> str:
-        problem = cron_problem(v)
-        if problem:
-            raise ValueError(problem)
-        return v
 
     @property
     def registered_model_name(self) -> str:

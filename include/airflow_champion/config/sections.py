@@ -5,9 +5,9 @@ drift, execution): typed, unknown keys are errors, each field with a description
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MODEL_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,48}$")
 
@@ -41,6 +41,17 @@ def cron_problem(expr: str) -> str | None:
         if not croniter.is_valid(alone):
             return f"{expr!r}: the {name} field {part!r} is not valid (out of range or not a cron value)"
     return f"{expr!r} is not a valid cron expression"
+
+
+def _checked_cron(expr: str) -> str:
+    problem = cron_problem(expr)
+    if problem:
+        raise ValueError(problem)
+    return expr
+
+
+CronSchedule = Annotated[str, AfterValidator(_checked_cron)]
+"""A config field that is a schedule Airflow can run (a cron or a preset), checked at load."""
 
 
 class _Strict(BaseModel):

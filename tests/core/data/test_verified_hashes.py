@@ -11,7 +11,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from airflow_champion.data import claims, snapshots, verified_hashes
-from airflow_champion.data.storage import LocalStore
 
 pytestmark = pytest.mark.unit
 
@@ -20,19 +19,6 @@ pytestmark = pytest.mark.unit
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, churn_cfg: Any) -> Any:
     monkeypatch.setenv("MLOPS_HOME", str(tmp_path))
     return churn_cfg
-
-
-@pytest.fixture
-def hashes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    counts: Counter[str] = Counter()
-    real = LocalStore.sha256
-
-    def counting(self: LocalStore, rel: str) -> str:
-        counts[rel] += 1
-        return real(self, rel)
-
-    monkeypatch.setattr(LocalStore, "sha256", counting)
-    return counts
 
 
 def _snapshot(cfg: Any, sid: str) -> Path:
