@@ -24,9 +24,9 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 demo: install
 	$(BIN)/mlops demo
 
-## make test: every behaviour test (core, Airflow, integration against local PostgreSQL/Redis/S3)
+## make test: every behaviour test (core, Airflow, integration against local PostgreSQL/Redis/S3); prints the 30 slowest
 test: install
-	$(BIN)/pytest -q -p no:cacheprovider -m "not lint"
+	$(BIN)/pytest -q -p no:cacheprovider -m "not lint" --durations=30
 
 ## make test-fast: the core's unit tests that need no service and no MLflow store
 test-fast: install
