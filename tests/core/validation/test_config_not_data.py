@@ -53,14 +53,6 @@ def test_a_snapshot_with_one_class_is_still_the_snapshots_fault(
     assert snapshots.is_quarantined(churn_cfg.snapshot_root(), "s1")
 
 
-@pytest.fixture
-def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "configs" / "expectations"
-    folder.mkdir(parents=True)
-    monkeypatch.setenv("MLOPS_CONFIG_DIR", str(folder.parent))
-    return folder
-
-
 def _suite(cfg: ModelConfig, suite: str) -> ModelConfig:
     return cfg.model_copy(update={"validation": ValidationSpec(suite=suite)})
 

@@ -107,15 +107,6 @@ def test_shipped_breast_cancer_suite_loads(bc: ModelConfig) -> None:
     assert not_null == {*bc.data.feature_names, "target"}
 
 
-@pytest.fixture
-def suites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config folder of the test's own: suite files must be inside its expectations/ folder."""
-    folder = tmp_path / "configs" / "expectations"
-    folder.mkdir(parents=True)
-    monkeypatch.setenv("MLOPS_CONFIG_DIR", str(folder.parent))
-    return folder
-
-
 def _with_suite(cfg: ModelConfig, suites: Path, text: str) -> ModelConfig:
     (suites / "suite.yaml").write_text(text)
     return cfg.model_copy(update={"validation": ValidationSpec(suite="suite.yaml", min_rows=10)})
