@@ -13,7 +13,10 @@ install: $(STAMP)
 $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
+	@# --compile-bytecode: uv writes no .pyc by default and this machine sets PYTHONDONTWRITEBYTECODE, so
+	@# without it every fresh process (each Airflow task, each test subprocess) recompiles Airflow, MLflow,
+	@# sklearn and GX from source: measured under load, import mlflow 70 -> 33 s, sklearn 81 -> 28 s.
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@# setuptools leaves airflow_champion.egg-info in the checkout; wherever the checkout is on sys.path
 	@# (PYTHONPATH, `python -c`) it is a second distribution, and Airflow loads our plugin's entry point twice.

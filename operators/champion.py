@@ -12,9 +12,23 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+ASSET_SCHEME = "x-mlops"
+"""The scheme of the project's asset URIs: `x-mlops://<model>/champion`, `x-mlops://<model>/snapshots`.
+
+Airflow leaves a URI whose scheme starts with `x-` as written; any other scheme is normalised through
+the providers' asset-URI handlers, and the first lookup imports every provider's handler module (the
+amazon provider's loads boto3): about half a second of each DAG-file parse, for a scheme no provider
+handles (airflow/sdk/definitions/asset/__init__.py, `_sanitize_uri`)."""
+
+
+def asset_uri(model: str, what: str) -> str:
+    """The URI of one of a model's assets (`what`: champion, snapshots)."""
+    return f"{ASSET_SCHEME}://{model}/{what}"
+
+
 def champion_asset(model: str) -> Asset:
     """Updated whenever the champion alias of `model` moves: downstream serving can listen."""
-    return Asset(name=f"{model}_champion", uri=f"mlops://{model}/champion")
+    return Asset(name=f"{model}_champion", uri=asset_uri(model, "champion"))
 
 
 def champion_moves(model: str) -> AssetAlias:

@@ -20,8 +20,9 @@ class SnapshotPickingOperator(MlopsOperator):
 
     template_fields: tuple[str, ...] = ("model", "snapshot_id", "force")
 
-    def __init__(self, *, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
+    def __init__(self, *, model: str, snapshot_id: str = "latest", force: Any = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
         self.force = force
 
@@ -73,8 +74,9 @@ class ReleaseClaimOperator(MlopsOperator):
     template_fields = ("model", "snapshot_id")
     ui_color = "#f3f3f3"
 
-    def __init__(self, *, snapshot_id: Any, **kwargs: Any) -> None:
+    def __init__(self, *, model: str, snapshot_id: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> bool:

@@ -29,8 +29,9 @@ class ValidateSnapshotOperator(MlopsOperator):
     template_fields = ("model", "snapshot_id")
     operator_extra_links = (ReportLink(),)
 
-    def __init__(self, *, snapshot_id: str = "latest", **kwargs: Any) -> None:
+    def __init__(self, *, model: str, snapshot_id: str = "latest", **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> dict[str, Any]:
@@ -55,8 +56,9 @@ class CheckChampionOperator(MlopsOperator):
     template_fields = ("model", "snapshot_id")
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, snapshot_id: Any, **kwargs: Any) -> None:
+    def __init__(self, *, model: str, snapshot_id: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
 
     def run(self, context: Context) -> dict[str, Any]:
@@ -86,9 +88,16 @@ class TrainModelOperator(MlopsOperator):
     operator_extra_links = (MlflowRunLink(), ModelVersionLink())
 
     def __init__(
-        self, *, snapshot_id: Any, expected_sha256: Any = None, force: Any = False, **kwargs: Any
+        self,
+        *,
+        model: str,
+        snapshot_id: Any,
+        expected_sha256: Any = None,
+        force: Any = False,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
         self.expected_sha256 = expected_sha256
         self.force = force
@@ -119,8 +128,9 @@ class EvaluateChallengerOperator(MlopsOperator):
     template_fields = ("model", "snapshot_id", "challenger_version")
     operator_extra_links = (MlflowRunLink(), ModelVersionLink(), ReportLink())
 
-    def __init__(self, *, snapshot_id: Any, challenger_version: Any, **kwargs: Any) -> None:
+    def __init__(self, *, model: str, snapshot_id: Any, challenger_version: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.snapshot_id = snapshot_id
         self.challenger_version = challenger_version
 
@@ -155,8 +165,9 @@ class PromoteModelOperator(MlopsOperator):
     template_fields = ("model", "verdict", "shadow")
     operator_extra_links = (ModelVersionLink(),)
 
-    def __init__(self, *, verdict: Any, shadow: Any = False, **kwargs: Any) -> None:
+    def __init__(self, *, model: str, verdict: Any, shadow: Any = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.verdict = verdict
         self.shadow = shadow
 
@@ -195,9 +206,16 @@ class RollbackModelOperator(MlopsOperator):
     operator_extra_links = (ModelVersionLink(),)
 
     def __init__(
-        self, *, reason: str, to_version: Any = None, expected_champion: Any = None, **kwargs: Any
+        self,
+        *,
+        model: str,
+        reason: str,
+        to_version: Any = None,
+        expected_champion: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.to_version = to_version
         self.reason = reason
         self.expected_champion = expected_champion

@@ -24,9 +24,16 @@ class ReplayGateOperator(MlopsOperator):
     ui_color = "#eef7ee"
 
     def __init__(
-        self, *, from_id: Any = None, to_id: Any = None, overrides: Any = None, **kwargs: Any
+        self,
+        *,
+        model: str,
+        from_id: Any = None,
+        to_id: Any = None,
+        overrides: Any = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.model = model
         self.from_id = from_id
         self.to_id = to_id
         self.overrides = overrides

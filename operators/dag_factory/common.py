@@ -9,6 +9,7 @@ from typing import Any
 from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable
 from airflow_champion.config import ModelConfig
 from airflow_champion.operators import champion
+from airflow_champion.operators.notifications import notifier
 from airflow_champion.sensors.triggers import NewSnapshotTrigger
 
 START_DATE = datetime(2026, 1, 1)
@@ -27,6 +28,7 @@ def default_args(cfg: ModelConfig) -> dict[str, Any]:
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=10),
         "execution_timeout": timedelta(hours=2),
+        "on_failure_callback": notifier(cfg, "failure"),  # None without `notifications`
     }
 
 
@@ -45,7 +47,8 @@ def snapshot_asset(cfg: ModelConfig) -> Asset:
                 ),
             )
         ]
-    return Asset(name=f"{cfg.name}_snapshots", uri=f"mlops://{cfg.name}/snapshots", watchers=watchers)
+    uri = champion.asset_uri(cfg.name, "snapshots")
+    return Asset(name=f"{cfg.name}_snapshots", uri=uri, watchers=watchers)
 
 
 def champion_asset(cfg: ModelConfig) -> Asset:

@@ -12,6 +12,7 @@ from airflow_champion.config import ModelConfig
 from airflow_champion.operators.dag_factory.common import START_DATE, default_args
 from airflow_champion.operators.dag_factory.params import drift_params
 from airflow_champion.operators.drift import DriftMonitorOperator
+from airflow_champion.operators.notifications import notifier
 from airflow_champion.sensors.drift_sensor import DriftSensor
 
 
@@ -68,5 +69,6 @@ def build_drift_dag(cfg: ModelConfig) -> DAG:
             trigger_run_id="drift__{{ ti.xcom_pull(task_ids='drift_gate', key='snapshot_id') }}",
             conf=decision["conf"],
             skip_when_already_exists=True,
+            on_success_callback=notifier(cfg, "drift_retrain"),
         )
     return dag

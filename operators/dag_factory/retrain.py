@@ -25,6 +25,7 @@ from airflow_champion.operators.gates import (
     TrainModelOperator,
     ValidateSnapshotOperator,
 )
+from airflow_champion.operators.notifications import notifier
 
 
 def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[Any, Any, Any]:
@@ -38,6 +39,7 @@ def _in_process_gates(cfg: ModelConfig, claim: ClaimSnapshotOperator) -> tuple[A
         model=cfg.name,
         snapshot_id=validated["snapshot_id"],
         outlets=[champion_moves(cfg.name)],
+        on_success_callback=notifier(cfg, "rollback"),
     )
     train = TrainModelOperator(
         task_id="train",
@@ -74,6 +76,7 @@ def _pod_gates(cfg: ModelConfig) -> tuple[Any, Any, Any]:
         "check-champion",
         task_id="check_champion",
         args=["--snapshot", snapshot, *lineage_args("{{ ti.xcom_pull(task_ids='claim', key='reason') }}")],
+        on_success_callback=notifier(cfg, "rollback"),
     )
     train = pod_task(
         cfg,
@@ -129,6 +132,7 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             verdict=evaluate.output,
             shadow="{{ params.shadow }}",
             retries=2 * default_args(cfg)["retries"],
+            on_success_callback=notifier(cfg, "promotion"),
         )
         # The asset event belongs to the alias moving, not to promote succeeding (a rejection succeeds).
         moved = ChampionMovedOperator(

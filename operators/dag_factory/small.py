@@ -12,6 +12,7 @@ from airflow_champion.operators.dag_factory.common import (
 )
 from airflow_champion.operators.dag_factory.params import replay_params, rollback_params
 from airflow_champion.operators.gates import RollbackModelOperator
+from airflow_champion.operators.notifications import notifier
 from airflow_champion.operators.replay import ReplayGateOperator
 from airflow_champion.sensors.snapshot_sensor import NewSnapshotSensor
 
@@ -36,6 +37,7 @@ def build_rollback_dag(cfg: ModelConfig) -> DAG:
             reason="{{ params.reason }}",
             expected_champion="{{ params.expected_champion }}",
             retries=2 * default_args(cfg)["retries"],
+            on_success_callback=notifier(cfg, "rollback"),
         )
     return dag
 

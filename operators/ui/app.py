@@ -17,7 +17,7 @@ from airflow.api_fastapi.auth.managers.models.resource_details import DagDetails
 from airflow.api_fastapi.core_api.security import get_user
 from airflow.models.dag import DagModel
 from airflow_champion.operators.ui import JSON, PAGE
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
 DAG_KINDS = ("retrain", "rollback", "replay", "snapshot_watch", "drift_monitor")
@@ -78,7 +78,8 @@ def page_data(user: BaseUser) -> tuple[list[dict[str, Any]], dict[str, list[dict
 
 
 def create_app() -> FastAPI:
-    """The app: the page (`/models`) and the same data as JSON (`/api/models`)."""
+    """The app: the page (`/models`), the same data as JSON (`/api/models`), and who was champion
+    when (`/api/models/<model>/history?at=TIME`)."""
     from airflow_champion.pipeline.overview_report import render_models_html
     from airflow_champion.reports.jsonsafe import dumps
 
@@ -96,6 +97,25 @@ def create_app() -> FastAPI:
     def models_json(user: UserDep) -> Response:
         rows, dags = page_data(user)
         body = {"models": [{**row, "dags": dags.get(row["model"], [])} for row in rows]}
+        return Response(dumps(body), media_type="application/json", headers=HEADERS)
+
+    @app.get(f"/{JSON}/{{model}}/history")
+    def model_history_json(model: str, user: UserDep, at: str | None = None) -> Response:
+        """Who was champion when (`at`: the champion at that instant): what `mlops history --json` says."""
+        from airflow_champion.config import load_config
+        from airflow_champion.errors import MlopsError, TransientError
+        from airflow_champion.registry.history import BadTimeError, model_history
+
+        if model not in visible_models(user):  # unknown, or not this user's to read: the same answer
+            raise HTTPException(404, f"no model {model!r}", headers=HEADERS)
+        try:
+            body = model_history(load_config(model), at)
+        except BadTimeError as exc:
+            raise HTTPException(422, str(exc), headers=HEADERS) from None
+        except MlopsError as exc:  # a broken config, an unreachable registry: said, not a bare 500
+            raise HTTPException(
+                503 if isinstance(exc, TransientError) else 500, f"{model}: {exc}", headers=HEADERS
+            ) from None
         return Response(dumps(body), media_type="application/json", headers=HEADERS)
 
     return app

@@ -28,7 +28,7 @@ LAYERS = [  # lowest first: a module may import its own layer and the layers bel
     {"tasks"},
     {"config"},
     {"data"},
-    {"registry"},
+    {"registry", "telemetry"},  # telemetry: the gates' metrics; its hooks read the ledger
     {"modeling"},
     {"validation"},
     {"evaluation"},

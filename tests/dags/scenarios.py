@@ -86,7 +86,7 @@ def swapped_labels(df: pd.DataFrame, *, pairs_share: float, seed: int) -> pd.Dat
     return out
 
 
-def champion_events(run_id: str, uri: str = "mlops://churn/champion") -> list[dict[str, Any]]:
+def champion_events(run_id: str, uri: str = "x-mlops://churn/champion") -> list[dict[str, Any]]:
     """The extras of the champion asset's events that one DAG run emitted (the real metadata DB)."""
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session

@@ -24,7 +24,7 @@ from tests.dags import scenarios
 
 pytestmark = [pytest.mark.airflow, pytest.mark.mlflow, pytest.mark.slow]
 
-CHAMPION_URI = "mlops://churn/champion"
+CHAMPION_URI = "x-mlops://churn/champion"
 SINGLE_CLASS = "2026-11-09"
 
 

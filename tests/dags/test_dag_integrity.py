@@ -14,9 +14,11 @@ from tests.airflow_support import AIRFLOW_ENV, REPO
 
 pytestmark = pytest.mark.airflow
 
-# boto3 is not listed: Airflow itself imports it for any Asset() when the amazon provider is installed
-# (providers' asset-URI handlers are discovered on first use: airflow/providers/amazon/aws/assets/s3.py).
+# boto3 is listed: Airflow imports it (through the amazon provider's asset-URI handler) for an Asset
+# whose scheme does not start with `x-`; ours is `x-mlops` (operators/champion.py, ASSET_SCHEME).
 HEAVY = {
+    "boto3",
+    "botocore",
     "pandas",
     "numpy",
     "sklearn",
@@ -59,14 +61,16 @@ def test_retrain_runs_on_cron_or_new_snapshot_and_updates_the_champion_asset() -
     retrain = dags["churn_retrain"]
     assert isinstance(retrain.timetable, AssetOrTimeSchedule)
     assert retrain.timetable.timetable.expression == "0 3 * * 1"
-    assert retrain.timetable.asset_condition.uri == "mlops://churn/snapshots"
+    assert retrain.timetable.asset_condition.uri == "x-mlops://churn/snapshots"
     assert retrain.get_task("promote").outlets == []  # a rejection succeeds too: no event from promote
-    assert [o.uri for o in retrain.get_task("champion_moved").outlets] == ["mlops://churn/champion"]
+    assert [o.uri for o in retrain.get_task("champion_moved").outlets] == ["x-mlops://churn/champion"]
     # the automatic rollback adds its event through an alias: a plain outlet would fire on every check
     assert [type(o).__name__ for o in retrain.get_task("check_champion").outlets] == ["AssetAlias"]
-    assert [o.uri for o in dags["churn_rollback"].get_task("rollback").outlets] == ["mlops://churn/champion"]
+    assert [o.uri for o in dags["churn_rollback"].get_task("rollback").outlets] == [
+        "x-mlops://churn/champion"
+    ]
     watch = dags["churn_snapshot_watch"].get_task("wait_for_snapshot")
-    assert [o.uri for o in watch.outlets] == ["mlops://churn/snapshots"]
+    assert [o.uri for o in watch.outlets] == ["x-mlops://churn/snapshots"]
     assert watch.deferrable is True
     assert dags["churn_drift_monitor"].get_task("drift_gate").deferrable is True
 

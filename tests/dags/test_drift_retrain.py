@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from tests.dags import scenarios
+from tests.smtp_support import Mailbox, mailbox, notifications  # noqa: F401 (mailbox: a fixture)
+
 pytestmark = [pytest.mark.airflow, pytest.mark.mlflow, pytest.mark.slow]
 
 CLEAN, DRIFTED = "2026-11-09", "2026-11-16"
@@ -34,13 +37,19 @@ def _retrain_runs() -> list[Any]:
 
 
 @pytest.fixture(scope="module")
-def story(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def story(
+    airflow_db: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    mailbox: Mailbox,  # noqa: F811
+) -> Iterator[dict[str, Any]]:
     from airflow_champion.config import load_config
     from airflow_champion.operators.dag_factory import build_dags
     from airflow_champion_demo import datagen
 
     mp = pytest.MonkeyPatch()
-    mp.setenv("MLOPS_HOME", str(tmp_path_factory.mktemp("drift-story")))
+    mp.setenv("MLOPS_HOME", str(home := tmp_path_factory.mktemp("drift-story")))
+    configs = scenarios.churn_config(home / "configs", notifications=notifications("drift_retrain"))
+    mp.setenv("MLOPS_CONFIG_DIR", str(configs))
     for var in ("MLFLOW_TRACKING_URI", "MLOPS_ARTIFACT_ROOT", "MLOPS_LOCK_URL"):
         mp.delenv(var, raising=False)
     cfg = load_config("churn")
@@ -116,3 +125,17 @@ def test_drift_started_retrain_judges_a_challenger_and_records_why(story: dict[s
     )
     assert mv.tags[f"{tags.PREFIX}trigger_reason"].startswith("drift:")
     assert mv.tags[f"{tags.PREFIX}snapshot_id"] == DRIFTED
+
+
+def test_the_drift_started_retrain_was_mailed_with_its_reason(
+    story: dict[str, Any],
+    mailbox: Mailbox,  # noqa: F811
+) -> None:
+    """The trigger task's success callback, through Airflow to an SMTP server on loopback: one mail
+    (only `drift_retrain` is chosen; the snapshot checked again started nothing, so mails nothing)."""
+    (mail,) = mailbox.wait_for(lambda got: len(got) >= 1)
+    run_id, _type, conf = story["triggered"]
+    assert mail.subject == f"[mlops] churn: drift started a retrain on snapshot {DRIFTED} (champion v1)"
+    assert conf["reason"] in mail.html and run_id in mail.html
+    assert f"/dags/churn_retrain/runs/{run_id}'>Airflow: started retrain</a>" in mail.html
+    assert "/#/models/churn/versions/1'>MLflow: champion v1</a>" in mail.html

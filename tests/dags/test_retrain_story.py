@@ -14,6 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.dags import scenarios
+from tests.smtp_support import Mailbox, mailbox, notifications  # noqa: F401 (mailbox: a fixture)
+from tests.statsd_support import StatsdListener
+
 pytestmark = [pytest.mark.airflow, pytest.mark.mlflow, pytest.mark.slow]
 
 WEEKS = {  # snapshot id -> generator arguments (same calibration as the demo)
@@ -57,7 +61,12 @@ def _observe(name: str, dag_run: Any, cfg: Any) -> Step:
 
 
 @pytest.fixture(scope="module")
-def story(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Step]]:
+def story(
+    airflow_db: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    metrics_listener: StatsdListener,
+    mailbox: Mailbox,  # noqa: F811
+) -> Iterator[dict[str, Step]]:
     from airflow_champion.config import load_config
     from airflow_champion.operators.dag_factory import build_dags
     from airflow_champion_demo import datagen
@@ -67,6 +76,8 @@ def story(airflow_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     mp.setenv("MLOPS_HOME", str(home))
     for var in ("MLFLOW_TRACKING_URI", "MLOPS_ARTIFACT_ROOT", "MLOPS_LOCK_URL"):
         mp.delenv(var, raising=False)
+    configs = scenarios.churn_config(home / "configs", notifications=notifications())  # every event
+    mp.setenv("MLOPS_CONFIG_DIR", str(configs))
     cfg = load_config("churn")
     for snapshot_id, kw in WEEKS.items():
         datagen.write_weekly_snapshots(cfg, start=date.fromisoformat(snapshot_id), weeks=1, **kw)
@@ -175,3 +186,60 @@ def test_rollback_restores_previous_champion(story: dict[str, Step]) -> None:
     assert s.ledger[-1]["action"] == "rollback"
     assert s.ledger[-1]["from_version"] == 2 and s.ledger[-1]["to_version"] == 1
     assert "incident" in s.ledger[-1]["reason"]
+
+
+def test_each_decision_of_the_story_was_sent_to_statsd(
+    story: dict[str, Step], metrics_listener: StatsdListener
+) -> None:
+    """Through Airflow's own task runs: the package's hooks sent one decision per promote task, with
+    the right model and decision, plus validation's and the rollback's outcome (docs/metrics.md)."""
+    from airflow_champion.telemetry import names
+
+    statsd = metrics_listener
+    statsd.wait_for(lambda got: bool(statsd.named(names.ROLLBACK)))  # the story's last decision
+    sent = statsd.named(names.GATE_DECISION, model="churn")
+    decisions = [(x.tags["decision"], x.tags["reason"]) for x in sent]
+    assert decisions[:2] == [("promote", "first_model"), ("promote", "beat_champion")]
+    assert decisions[2][0] == "reject" and decisions[2][1] not in {"first_model", "beat_champion"}
+    assert decisions[3][0] == "reject" and len(decisions) == 4  # + forced; corrupted and rerun decide nothing
+    better = story["better"].xcom["evaluate"]
+    on = {"model": "churn", "metric": better["metric"]}
+    assert any(x.value == pytest.approx(better["ci_low"]) for x in statsd.named(names.GATE_CI_LOW, **on))
+    landed = statsd.named(names.LANDING_TO_DECISION, model="churn", decision="promote")
+    assert len(landed) == 2 and all(x.value >= 0 for x in landed)
+    assert [x.tags["kind"] for x in statsd.named(names.VALIDATION_FAILED, model="churn")] == ["expectations"]
+    assert len(statsd.named(names.VALIDATION_PASSED, model="churn")) == 4  # first, better, worse, forced
+    rollback = {"model": "churn", "outcome": "rolled_back", "trigger": "manual"}
+    assert statsd.named(names.ROLLBACK)[-1].tags == rollback
+    assert statsd.gauge(names.CHAMPION_VERSION, model="churn") == story["rollback"].champion == 1
+
+
+def test_each_decision_of_the_story_was_mailed_with_its_numbers(
+    story: dict[str, Step],
+    mailbox: Mailbox,  # noqa: F811
+) -> None:
+    """Through Airflow's own callbacks (promote, validate's failure, rollback) to an SMTP server on
+    loopback: one mail per event, in order, naming the model, versions, decision and numbers."""
+    from airflow_champion.reports.numbers import fmt, signed
+
+    mails = mailbox.wait_for(lambda got: len(got) >= 6)
+    subjects = [m.subject for m in mails]
+    assert [s.split(": ", 1)[1].split(",")[0] for s in subjects] == [
+        "promoted v1 (champion was none)",  # first
+        "promoted v2 (champion was v1)",  # better
+        "rejected v3",  # worse
+        "churn_retrain.validate failed (SnapshotValidationFailed)",  # corrupted; the rerun mails nothing
+        "rejected v4",  # forced
+        "rolled back champion v2 -> v1",
+    ], subjects
+    assert all(m.rcpt_tos == ["ml-team@example.com"] and m.mail_from == "mlops@example.com" for m in mails)
+    better, verdict = mails[1], story["better"].xcom["evaluate"]
+    numbers = (fmt(verdict["challenger_score"]), fmt(verdict["champion_score"]), signed(verdict["ci_low"]))
+    assert f"{verdict['metric']} {numbers[0]} vs {numbers[1]}" in better.subject
+    assert f"CI low {numbers[2]}" in better.subject and subjects[1].startswith("[mlops] churn: ")
+    assert f"[{numbers[2]}, {signed(verdict['ci_high'])}]" in better.html and "<b>promote</b>" in better.html
+    assert "/#/models/churn/versions/2'>MLflow: challenger v2</a>" in better.html
+    assert "/dags/churn_retrain/runs/" in better.html and "/tasks/promote" in better.html
+    assert "champion stays v2" in subjects[2] and "<b>reject</b>" in mails[2].html
+    assert "2026-11-23" in mails[3].html and "/tasks/validate" in mails[3].html
+    assert "incident" in mails[5].html and "the rollback DAG" in mails[5].html

@@ -19,7 +19,7 @@ def _op(promotion: Any) -> Any:
         task_id="champion_moved",
         model="churn",
         promotion=promotion,
-        outlets=[Asset(name="churn_champion", uri="mlops://churn/champion")],
+        outlets=[Asset(name="churn_champion", uri="x-mlops://churn/champion")],
     )
 
 

@@ -24,6 +24,10 @@ def _run(exc: Exception) -> tuple[BaseException, dict[str, Any]]:
     from airflow_champion.operators.base import MlopsOperator
 
     class Raises(MlopsOperator):
+        def __init__(self, *, model: str, **kwargs: Any) -> None:  # as every subclass does
+            super().__init__(**kwargs)
+            self.model = model
+
         def run(self, context: Any) -> Any:
             raise exc
 

@@ -151,7 +151,7 @@ def test_watch_dag_defers_resumes_and_emits_the_snapshot_asset_event(
     with create_session() as session:
         events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == dr.run_id)).all()
         extras = [(e.asset.uri, e.extra) for e in events]
-    assert extras == [("mlops://churn/snapshots", payload)]
+    assert extras == [("x-mlops://churn/snapshots", payload)]
     assert claims.is_announced(load_config("churn"), "2026-11-02")
 
 
@@ -169,7 +169,7 @@ def test_asset_triggered_run_trains_the_snapshot_named_by_the_event(extra: dict[
 
     older = SimpleNamespace(extra={"snapshot_id": "2026-11-02"})
     context: Any = {
-        "triggering_asset_events": {"mlops://churn/snapshots": [older, SimpleNamespace(extra=extra)]}
+        "triggering_asset_events": {"x-mlops://churn/snapshots": [older, SimpleNamespace(extra=extra)]}
     }
     assert snapshot_from_asset_event(context) == "2026-11-09"
     assert snapshot_from_asset_event({"triggering_asset_events": {}}) is None  # type: ignore[typeddict-item]

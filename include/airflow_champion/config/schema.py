@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from airflow_champion.config.drift_sections import DriftSpec
 from airflow_champion.config.gate_sections import PromotionSpec
+from airflow_champion.config.notification_sections import NotificationSpec
 from airflow_champion.config.sections import (
     MODEL_NAME_RE,
     CronSchedule,
@@ -51,6 +52,11 @@ class ModelConfig(_Strict):
     drift: DriftSpec = Field(default_factory=DriftSpec)
     execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
     tags: dict[str, str] = Field(default_factory=dict)
+    # Who hears of a decision changes nothing that is trained: left out of model_dump, so out of the
+    # config hash and the recorded config (editing a recipient retrains nothing).
+    notifications: NotificationSpec | None = Field(
+        default=None, exclude=True, description="e-mail on promote/reject/rollback/failure/drift retrain"
+    )
 
     @field_validator("name")
     @classmethod
@@ -170,6 +176,7 @@ __all__ = [
     "HoldoutSpec",
     "MetricSpec",
     "ModelConfig",
+    "NotificationSpec",
     "PromotionSpec",
     "ResourcesSpec",
     "SnapshotSpec",

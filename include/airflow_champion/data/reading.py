@@ -13,6 +13,11 @@ validate step quarantines on it. Memory is bounded before anything is decoded:
 
 Running out of memory anyway is SnapshotOutOfMemoryError, a transient error (retried, never
 quarantined): the file passed its bounds, so it is the worker that was short of memory.
+
+Inside `shared_reads()` (the one-process chain) a snapshot is checked, hashed and decoded once: every
+later `load_snapshot` of it returns the same frame and manifest (the data the first step validated;
+nothing writes into a loaded frame), and `derived()` values of it (its split, features, fingerprints,
+a version's predictions) are computed once. The DAG's tasks are separate processes and read anew.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow_champion.data import layout
 from airflow_champion.data.manifest import Manifest, check_sha256, data_absent, read_manifest
@@ -37,6 +45,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from airflow_champion.config import ModelConfig
+
+T = TypeVar("T")
+
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("shared_reads", default=None)
+"""What the active shared_reads() scope has read and derived; None outside one."""
 
 DECODED_FACTOR = 10
 """A snapshot may decode to at most 10 x `snapshots.max_bytes` (parquet compresses typical tables
@@ -155,8 +168,56 @@ def read_table(path: Path, fmt: str, cfg: ModelConfig, *, rows: int | None = Non
     return df
 
 
-def load_snapshot(cfg: ModelConfig, snapshot_id: str) -> tuple[pd.DataFrame, Manifest]:
-    """Check completeness and size, then read the table; errors name the snapshot and the problem."""
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """A scope in which each snapshot is read once and derived() values are computed once (module
+    docstring); on leaving it, everything it holds is released."""
+    if _SHARED.get() is not None:  # nested (a step inside the chain): the outer scope shares
+        yield
+        return
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def sharing() -> bool:
+    """Whether a shared_reads() scope is active (a derived() value would be kept)."""
+    return _SHARED.get() is not None
+
+
+def derived(obj: object, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` of `obj` (a loaded frame, its split, ...) once per `name` inside shared_reads();
+    outside one, every time. `name` must say everything the value depends on besides `obj` (e.g. the
+    config hash). The scope keeps `obj` alive with its value, so its id is not reused meanwhile."""
+    shared = _SHARED.get()
+    if shared is None:
+        return compute()
+    key = ("derived", id(obj), name)
+    hit = shared.get(key)
+    if hit is not None and hit[0] is obj:
+        return hit[1]  # type: ignore[no-any-return]
+    value = compute()
+    shared[key] = (obj, value)
+    return value
+
+
+def load_snapshot(cfg: ModelConfig, snapshot_id: str, *, keep: bool = True) -> tuple[pd.DataFrame, Manifest]:
+    """Check completeness and size, then read the table; errors name the snapshot and the problem.
+    Inside shared_reads(), a snapshot read before is returned as it was read (not read again), and
+    one read now is kept for the scope's later steps unless `keep` is False (read for one use)."""
+    shared = _SHARED.get()
+    key = ("snapshot", cfg.snapshot_root(), snapshot_id, cfg.snapshots.model_dump_json())
+    if shared is not None and key in shared:
+        return shared[key]  # type: ignore[no-any-return]
+    loaded = _load_snapshot(cfg, snapshot_id)
+    if shared is not None and keep:
+        shared[key] = loaded
+    return loaded
+
+
+def _load_snapshot(cfg: ModelConfig, snapshot_id: str) -> tuple[pd.DataFrame, Manifest]:
     root = cfg.snapshot_root()
     manifest = read_manifest(root, snapshot_id)
     store = open_store(root)

@@ -33,13 +33,22 @@ def run_checks(
     challenger_version: int,
     p_ch: np.ndarray,
     p_cp: np.ndarray | None,
+    calibration_draws: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
-    """({slices, calibration, budgets, revoked} for the verdict, blocker sentences)."""
+    """({slices, calibration, budgets, revoked} for the verdict, blocker sentences);
+    `calibration_draws`: the calibration gate's bootstrap, done in the promotion gate's pass."""
     seed = cfg.holdout.seed
     sections: dict[str, Any] = {
         "slices": None,
         "calibration": calibration_gate(
-            cfg, task.name, judged.y, p_ch, p_cp, clusters=judged.clusters, seed=seed
+            cfg,
+            task.name,
+            judged.y,
+            p_ch,
+            p_cp,
+            clusters=judged.clusters,
+            seed=seed,
+            draws=calibration_draws,
         ),
         "budgets": budget_gate(cfg, task, challenger_model, challenger_version, judged.X),
         "revoked": revocation.revoked_reason(tracking.client(), cfg, challenger_version),

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from airflow_champion.data.reading import derived, sharing
 from airflow_champion.errors import EvaluationError, classified
 from airflow_champion.evaluation import leakage
-from airflow_champion.evaluation.bootstrap import gate_bootstrap
+from airflow_champion.evaluation.bootstrap import gate_bootstrap_with
+from airflow_champion.evaluation.calibration import calibration_statistics
 from airflow_champion.evaluation.checks import run_checks
 from airflow_champion.evaluation.decision import decide
 from airflow_champion.evaluation.judged import Judged, champion_training, judged_rows
 from airflow_champion.evaluation.record import find_recorded_verdict, record_verdict
-from airflow_champion.modeling.pipeline import features_and_target
 from airflow_champion.registry import revocation, tracking
 from airflow_champion.reports.jsonsafe import finite_or_none
 from airflow_champion.tasks import Task, get_task
@@ -67,6 +68,34 @@ def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd
     return predict_loaded(cfg, task, load_version(cfg, version, role), version, role, X)
 
 
+def predict_rows(
+    cfg: ModelConfig,
+    task: Task,
+    version: int,
+    role: str,
+    df: pd.DataFrame,
+    X: pd.DataFrame,
+    positions: np.ndarray | None,
+) -> np.ndarray:
+    """predict_version on `X`, the features of the rows of `df` at `positions`. Inside
+    data.reading.shared_reads() each row of `df` is predicted once per version: the champion's
+    predictions of the check_champion step serve the evaluate step's judged rows (the same model on
+    the same rows; a prediction depends on its row alone)."""
+    if positions is None or not sharing():
+        return predict_version(cfg, task, version, role, X)
+    memo: dict[str, np.ndarray] = derived(df, f"predictions:{cfg.config_hash}:{int(version)}", dict)
+    todo = ~memo["done"][positions] if "done" in memo else np.ones(len(positions), dtype=bool)
+    if not todo.any():
+        return memo["pred"][positions]
+    new = predict_version(cfg, task, version, role, X if todo.all() else X[todo])
+    if "done" not in memo:
+        memo["pred"] = np.zeros((len(df), *new.shape[1:]), dtype=new.dtype)
+        memo["done"] = np.zeros(len(df), dtype=bool)
+    memo["pred"][positions[todo]] = new
+    memo["done"][positions[todo]] = True
+    return new if todo.all() else memo["pred"][positions]
+
+
 def _score(cfg: ModelConfig, metric: Metric, y: np.ndarray, pred: np.ndarray, role: str) -> float:
     try:
         return float(metric.score(y, pred))
@@ -80,9 +109,28 @@ def _blockers(cfg: ModelConfig, judged: Judged, metric: Metric, ch_score: float)
     out = leakage.holdout_blockers(cfg, judged.info)
     if cfg.promotion.leakage_checks:
         out += leakage.perfect_score(metric, ch_score, len(judged.y), "challenger")
-        X_train, y_train = features_and_target(cfg, judged.split.train)
-        out += leakage.single_feature_leaks(cfg, X_train, np.asarray(y_train), judged.X, judged.y)
+        X_train, y_train = leakage.training_sample(cfg, judged.split.train)
+        out += leakage.single_feature_leaks(cfg, X_train, y_train, judged.X, judged.y)
     return out
+
+
+def _shared_bootstrap(
+    cfg: ModelConfig, task: Task, metric: Metric, judged: Judged, p_ch: np.ndarray, p_cp: np.ndarray
+) -> tuple[dict[str, Any], dict[str, np.ndarray] | None] | ValueError:
+    """The promotion gate's paired bootstrap and, on the same resamples (same samples, seed and
+    clusters), the calibration gate's: one pass instead of two, the same numbers. A failure is
+    returned, to be raised where the gate's bootstrap runs; calibration then bootstraps on its own."""
+    try:
+        extra = calibration_statistics(cfg, task.name, judged.y, p_ch, p_cp)
+    except ValueError:  # calibration_gate meets it again and raises it where it always did
+        extra = {}
+    try:
+        boot, draws = gate_bootstrap_with(
+            cfg, metric, judged.y, p_ch, p_cp, clusters=judged.clusters, extra=extra
+        )
+    except ValueError as exc:
+        return exc
+    return boot, (draws or None)
 
 
 def evaluate_challenger(
@@ -134,9 +182,14 @@ def evaluate_challenger(
     p_ch = predict_loaded(cfg, task, challenger_model, challenger_version, "challenger", X)
     p_cp = None
     if champion_version is not None:
-        p_cp = p_ch if same else predict_version(cfg, task, int(champion_version), "champion", X)
+        p_cp = (
+            p_ch
+            if same
+            else predict_rows(cfg, task, int(champion_version), "champion", df, X, judged.positions)
+        )
     sections: dict[str, Any] = {"slices": None, "calibration": None, "budgets": None, "revoked": None}
     check_blockers: list[str] = []
+    shared = None if p_cp is None or same else _shared_bootstrap(cfg, task, metric, judged, p_ch, p_cp)
     if not same:
         sections, check_blockers = run_checks(
             cfg,
@@ -146,26 +199,18 @@ def evaluate_challenger(
             challenger_version=int(challenger_version),
             p_ch=p_ch,
             p_cp=p_cp,
+            calibration_draws=shared[1] if isinstance(shared, tuple) else None,
         )
 
     ch_score = _score(cfg, metric, y, p_ch, "challenger")
     cp_score = _score(cfg, metric, y, p_cp, "champion") if p_cp is not None else None
     boot: dict[str, Any] | None = None
-    if p_cp is not None and not same:
+    if shared is not None:
         assert cp_score is not None
-        try:
-            boot = gate_bootstrap(
-                cfg,
-                metric,
-                y,
-                p_ch,
-                p_cp,
-                clusters=judged.clusters,
-                challenger_score=ch_score,
-                champion_score=cp_score,
-            )
-        except ValueError as exc:
-            raise EvaluationError(f"{cfg.name}: the bootstrap of {metric.name} failed: {exc}") from exc
+        if isinstance(shared, ValueError):  # raised where the bootstrap always failed: after the checks
+            raise EvaluationError(f"{cfg.name}: the bootstrap of {metric.name} failed: {shared}") from shared
+        boot = shared[0]
+        boot["diff"] = metric.oriented(ch_score, cp_score)
     decision, reasons, rel_gain = decide(
         cfg,
         challenger_version=challenger_version,
@@ -221,4 +266,4 @@ def evaluate_challenger(
     return verdict
 
 
-__all__ = ["evaluate_challenger", "load_version", "predict_loaded", "predict_version"]
+__all__ = ["evaluate_challenger", "load_version", "predict_loaded", "predict_rows", "predict_version"]

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_champion.data.reading import derived
 from airflow_champion.errors import EvaluationError, MlopsError, TransientError, classified
 from airflow_champion.modeling import fingerprints, references
 from airflow_champion.modeling.holdout import Split, split_holdout
-from airflow_champion.modeling.pipeline import features_and_target
+from airflow_champion.modeling.pipeline import shared_features, target
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,6 +37,8 @@ class Judged:
     info: dict[str, Any] = field(default_factory=dict)
     clusters: np.ndarray | None = None
     """Integer cluster code of each judged row (its day or key) when the bootstrap resamples clusters."""
+    positions: np.ndarray | None = None
+    """Where each judged row is in the snapshot's frame (to share predictions of its rows)."""
 
 
 def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.ndarray | None) -> Judged:
@@ -44,8 +47,9 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
     import numpy as np
 
     split = split_holdout(cfg, df)
-    own = fingerprints.unique_sorted(fingerprints.row_fingerprints(cfg, split.train))
-    fp = fingerprints.row_fingerprints(cfg, split.judged)
+    own = fingerprints.unique_sorted(fingerprints.shared_fingerprints(cfg, split.train))
+    X_judged = shared_features(cfg, split.judged)  # the train step's, in the one-process chain
+    fp = fingerprints.shared_fingerprints(cfg, split.judged, X_judged)
     duplicate = fingerprints.seen(fp, own)
     by_champion = (
         fingerprints.seen(fp, champion_training) & ~duplicate
@@ -53,9 +57,12 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
         else np.zeros(fp.shape[0], dtype=bool)
     )
     keep = ~(duplicate | by_champion)
-    rows = split.judged[keep]
-    X, y = features_and_target(cfg, rows)
+    everyone = bool(keep.all())  # the usual case: no copy of the judged side
+    rows = split.judged if everyone else split.judged[keep]
+    X, y = (X_judged if everyone else X_judged[keep]), target(cfg, rows)  # features are row by row
     clusters = clusters_of(cfg, rows)
+    assert split.mask is not None
+    positions = np.flatnonzero(split.mask)[keep]
     n = len(split.judged)
     info = {
         **split.info,
@@ -66,7 +73,9 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
         "bootstrap_unit": cfg.bootstrap_unit,
         "bootstrap_clusters": None if clusters is None else int(clusters.max() + 1) if clusters.size else 0,
     }
-    return Judged(split=split, rows=rows, X=X, y=np.asarray(y), info=info, clusters=clusters)
+    return Judged(
+        split=split, rows=rows, X=X, y=np.asarray(y), info=info, clusters=clusters, positions=positions
+    )
 
 
 def clusters_of(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
@@ -87,8 +96,18 @@ def clusters_of(cfg: ModelConfig, rows: pd.DataFrame) -> np.ndarray | None:
     return codes.astype(np.int64)
 
 
+_TRAINING = object()
+"""What shared training fingerprints are derived from (a version's lineage is not a frame)."""
+
+
 def champion_training(cfg: ModelConfig, version: int) -> np.ndarray:
-    """Sorted fingerprints of the rows a registered version was trained on, from its lineage."""
+    """Sorted fingerprints of the rows a registered version was trained on, from its lineage; fetched
+    once per version inside data.reading.shared_reads() (check_champion and evaluate both ask)."""
+    key = f"champion_training:{cfg.registered_model_name}:{cfg.config_hash}:{int(version)}"
+    return derived(_TRAINING, key, lambda: _champion_training(cfg, version))
+
+
+def _champion_training(cfg: ModelConfig, version: int) -> np.ndarray:
     try:
         logged = references.load_train_fingerprints(cfg, version)
     except Exception as exc:  # MLflow raises several types for an unreadable artifact
@@ -120,7 +139,7 @@ def _from_lineage(cfg: ModelConfig, version: int) -> np.ndarray:
         raise EvaluationError(f"v{version} records no training snapshot")
     params = client.get_run(str(mv.run_id)).data.params
     then = cfg.holdout_as_logged(params)
-    df, manifest = load_snapshot(then, sid)
+    df, manifest = load_snapshot(then, sid, keep=False)  # read for its fingerprints only
     if manifest.sha256 != sha:
         raise EvaluationError(f"snapshot {sid} is not the data v{version} was trained on (sha256 differs)")
     train = split_holdout(then, df).train

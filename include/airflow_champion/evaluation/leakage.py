@@ -36,13 +36,30 @@ def perfect_score(metric: Metric, score: float, judged_rows: int, who: str) -> l
     return []
 
 
-def _sample(X: pd.DataFrame, y: np.ndarray, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _positions(n: int, seed: int) -> np.ndarray | None:
+    """The rows (sorted) the probe uses of n, None for all of them."""
     import numpy as np
 
-    if len(X) <= SAMPLE_ROWS:
-        return X, y
-    idx = np.sort(np.random.default_rng(seed).choice(len(X), SAMPLE_ROWS, replace=False))
-    return X.iloc[idx], y[idx]
+    if n <= SAMPLE_ROWS:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, SAMPLE_ROWS, replace=False))
+
+
+def _sample(X: pd.DataFrame, y: np.ndarray, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    idx = _positions(len(X), seed)
+    return (X, y) if idx is None else (X.iloc[idx], y[idx])
+
+
+def training_sample(cfg: ModelConfig, train: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """(X, y) of the training rows single_feature_leaks samples, without the features of the rest: the
+    same rows as sampling features_and_target(train) (features are row by row), so the same probe."""
+    import numpy as np
+
+    from airflow_champion.modeling.pipeline import features_and_target
+
+    idx = _positions(len(train), cfg.holdout.seed)
+    X, y = features_and_target(cfg, train if idx is None else train.iloc[idx])
+    return X, np.asarray(y)
 
 
 def _one_feature(column: pd.Series) -> np.ndarray:
@@ -116,4 +133,4 @@ def holdout_blockers(cfg: ModelConfig, info: dict[str, Any]) -> list[str]:
     return out
 
 
-__all__ = ["holdout_blockers", "perfect_score", "single_feature_leaks"]
+__all__ = ["holdout_blockers", "perfect_score", "single_feature_leaks", "training_sample"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_champion.errors import EvaluationError
 from airflow_champion.evaluation.judged import champion_training, clusters_of
 from airflow_champion.modeling import fingerprints
-from airflow_champion.modeling.pipeline import features_and_target
+from airflow_champion.modeling.pipeline import features, target
 from airflow_champion.registry import ledger
 from airflow_champion.reports.jsonsafe import finite_or_none
 
@@ -34,23 +34,33 @@ class Unseen:
     y: np.ndarray
     clusters: np.ndarray | None
     info: dict[str, Any] = field(default_factory=dict)
+    positions: np.ndarray | None = None
+    """Where each unseen row is in `df` (to share predictions of its rows)."""
 
 
 def unseen_rows(cfg: ModelConfig, df: pd.DataFrame, versions: list[int]) -> Unseen:
     """The rows of `df` that no version in `versions` was trained on (by row fingerprint)."""
     import numpy as np
 
-    fp = fingerprints.row_fingerprints(cfg, df)
+    X_all = features(cfg, df)  # once: the fingerprints and the unseen rows' features both need it
+    fp = fingerprints.shared_fingerprints(cfg, df, X_all)
     seen = np.zeros(fp.shape[0], dtype=bool)
     per_version: dict[str, int] = {}
     for v in versions:
         mask = fingerprints.seen(fp, champion_training(cfg, int(v)))
         per_version[f"v{v}"] = int(mask.sum())
         seen |= mask
-    rows = df[~seen]
-    X, y = features_and_target(cfg, rows)
+    fresh = not seen.any()  # a new snapshot: every row, no copy of the frame
+    rows, X = (df, X_all) if fresh else (df[~seen], X_all[~seen])
     info = {"rows": len(df), "unseen_rows": int((~seen).sum()), "trained_on_by": per_version}
-    return Unseen(rows=rows, X=X, y=np.asarray(y), clusters=clusters_of(cfg, rows), info=info)
+    return Unseen(
+        rows=rows,
+        X=X,
+        y=np.asarray(target(cfg, rows)),
+        clusters=clusters_of(cfg, rows),
+        info=info,
+        positions=np.flatnonzero(~seen),
+    )
 
 
 def promoted_score(entries: list[dict[str, Any]], version: int) -> float | None:
@@ -67,7 +77,7 @@ def champion_performance(
 ) -> dict[str, Any]:
     """The champion's metric on the labelled rows of `df` it was not trained on, and how far it fell
     from the score it was promoted on (`drop` > 0 means worse, in metric units)."""
-    from airflow_champion.evaluation.evaluate import predict_version
+    from airflow_champion.evaluation.evaluate import predict_rows
     from airflow_champion.tasks import get_task
 
     metric, task = cfg.metric_entry, get_task(cfg.task)
@@ -92,7 +102,7 @@ def champion_performance(
     if why:
         out["status"] = f"not scorable: {why}"
         return out
-    pred = predict_version(cfg, task, champion, "champion", unseen.X)
+    pred = predict_rows(cfg, task, champion, "champion", df, unseen.X, unseen.positions)
     try:
         score = float(metric.score(unseen.y, pred))
     except ValueError as exc:

@@ -61,7 +61,7 @@ def _predecessor(cfg: ModelConfig, entries: list[dict[str, Any]], champion: int,
 
 def _compare(cfg: ModelConfig, df: pd.DataFrame, champion: int, predecessor: int) -> dict[str, Any]:
     """Champion vs predecessor on the rows neither was trained on: the paired bootstrap's numbers."""
-    from airflow_champion.evaluation.evaluate import predict_version
+    from airflow_champion.evaluation.evaluate import predict_rows
     from airflow_champion.tasks import get_task
 
     spec, metric, task = cfg.promotion.auto_rollback, cfg.metric_entry, get_task(cfg.task)
@@ -72,8 +72,8 @@ def _compare(cfg: ModelConfig, df: pd.DataFrame, champion: int, predecessor: int
         out["outcome"] = "undecided"
         out["why"] = why or f"{len(unseen.y)} unseen labelled rows < auto_rollback.min_rows {spec.min_rows}"
         return out
-    p_ch = predict_version(cfg, task, champion, "champion", unseen.X)
-    p_pre = predict_version(cfg, task, predecessor, "predecessor", unseen.X)
+    p_ch = predict_rows(cfg, task, champion, "champion", df, unseen.X, unseen.positions)
+    p_pre = predict_rows(cfg, task, predecessor, "predecessor", df, unseen.X, unseen.positions)
     try:
         boot = paired_bootstrap(
             metric,
@@ -124,7 +124,18 @@ def check_champion(
     context: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Score the champion on a new labelled snapshot; on the first one newer than its promotion,
-    judge it against its predecessor and roll it back (and revoke it) when it is clearly worse."""
+    judge it against its predecessor and roll it back (and revoke it) when it is clearly worse.
+    Both ask for the champion's predictions and training rows: one shared_reads() scope makes them
+    once (within the chain's, the evaluate step reuses them too)."""
+    from airflow_champion.data.reading import shared_reads
+
+    with shared_reads():
+        return _check_champion(cfg, df, snapshot_id=snapshot_id, context=context)
+
+
+def _check_champion(
+    cfg: ModelConfig, df: pd.DataFrame, *, snapshot_id: str, context: dict[str, Any] | None
+) -> dict[str, Any]:
     from airflow_champion.registry.rollback import rollback
 
     client = tracking.client()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_champion.errors import TrainingError, UnjudgeableHoldoutError
 from airflow_champion.modeling import fingerprints
 from airflow_champion.modeling.holdout import Split, split_holdout
-from airflow_champion.modeling.pipeline import build_pipeline, features_and_target
+from airflow_champion.modeling.pipeline import build_pipeline, features, shared_features, target
 from airflow_champion.modeling.trusted_types import untrusted_types
 from airflow_champion.tasks import get_task
 
@@ -76,8 +76,8 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
         raise TrainingError(
             f"{cfg.name}: snapshot {snapshot_id} cannot be split for training: {exc}"
         ) from exc
-    X_train, y_train = features_and_target(cfg, split.train)
-    X_hold, y_hold = features_and_target(cfg, split.judged)
+    X_train, y_train = features(cfg, split.train), target(cfg, split.train)
+    X_hold, y_hold = shared_features(cfg, split.judged), target(cfg, split.judged)  # evaluate's too
     why = task.judgeable(y_hold)
     if why:
         raise UnjudgeableHoldoutError(_unjudgeable(cfg, snapshot_id, split, why))
@@ -107,6 +107,7 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
             "review them and add them to the list"
         )
     pred = task.predict(pipeline, X_hold, cfg.data)
+    seen = fingerprints.shared_fingerprints(cfg, split.train, X_train)
     return Fitted(
         pipeline=pipeline,
         train_df=split.train,
@@ -115,6 +116,6 @@ def fit_challenger(cfg: ModelConfig, df: pd.DataFrame, snapshot_id: str) -> Fitt
         holdout_pred=pred,
         holdout_scores=task.all_scores(y_hold, pred),
         fit_seconds=fit_seconds,
-        train_fingerprints=fingerprints.unique_sorted(fingerprints.row_fingerprints(cfg, split.train)),
+        train_fingerprints=fingerprints.unique_sorted(seen),
         split_info=split.info,
     )

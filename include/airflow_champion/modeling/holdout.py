@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from airflow_champion.data.reading import derived
 from airflow_champion.errors import SnapshotError
 from airflow_champion.modeling.pipeline import target
 from airflow_champion.tasks import get_task
@@ -40,6 +41,8 @@ class Split:
     train: pd.DataFrame
     judged: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    mask: np.ndarray | None = None
+    """Which rows of the split frame are judged (train is the rest), in its row order."""
 
 
 def _random(cfg: ModelConfig, df: pd.DataFrame) -> tuple[np.ndarray, dict[str, Any]]:
@@ -128,10 +131,15 @@ POLICIES = {"random": _random, "time": _time, "group": _group}
 
 
 def split_holdout(cfg: ModelConfig, df: pd.DataFrame) -> Split:
-    """(train rows, judged rows) of one snapshot as the config's holdout policy says."""
+    """(train rows, judged rows) of one snapshot as the config's holdout policy says; made once per
+    frame inside data.reading.shared_reads() (the train and evaluate steps judge the same split)."""
+    return derived(df, f"split:{cfg.config_hash}", lambda: _split_holdout(cfg, df))
+
+
+def _split_holdout(cfg: ModelConfig, df: pd.DataFrame) -> Split:
     policy = cfg.holdout.policy
     mask, info = POLICIES[policy](cfg, df)
-    split = Split(train=df[~mask], judged=df[mask], info={"policy": policy, **info})
+    split = Split(train=df[~mask], judged=df[mask], info={"policy": policy, **info}, mask=mask)
     split.info.update(train_rows=len(split.train), holdout_rows=len(split.judged))
     if split.train.empty or split.judged.empty:
         side = "training" if split.train.empty else "judged"

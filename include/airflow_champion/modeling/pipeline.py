@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.config.checks import check_estimator_importable
+from airflow_champion.data.reading import derived
 from airflow_champion.tasks import get_task
 
 if TYPE_CHECKING:
@@ -60,6 +61,12 @@ def features(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
         col = X[c].astype("object")
         X[c] = col.astype(str).where(col.notna(), np.nan)
     return X
+
+
+def shared_features(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
+    """features() of `df`, computed once per frame inside data.reading.shared_reads() (the sides of a
+    shared split: training, fingerprinting, the leakage probe and evaluation all read them)."""
+    return derived(df, f"features:{cfg.config_hash}", lambda: features(cfg, df))
 
 
 def target(cfg: ModelConfig, df: pd.DataFrame) -> np.ndarray:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_champion import settings
 from airflow_champion.errors import TransientError, is_transient
-from airflow_champion.modeling import fingerprints, references
+from airflow_champion.modeling import fingerprints, recorded_config, references
 from airflow_champion.modeling.trusted_types import TRUSTED_TYPES
 from airflow_champion.registry import tags, tracking
 
@@ -166,6 +166,7 @@ def _log_run(cfg: ModelConfig, fitted: Fitted, snapshot_id: str) -> Any:
     mlflow.log_metric("fit_seconds", fitted.fit_seconds)
     references.log_samples(cfg, fitted.train_df, fitted.holdout_df)
     references.log_fingerprints(fitted.train_fingerprints)
+    recorded_config.log_config(cfg)  # what `mlops reproduce` retrains with
     return mlflow.sklearn.log_model(
         fitted.pipeline,
         name="model",

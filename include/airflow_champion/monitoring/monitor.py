@@ -28,6 +28,7 @@ from airflow_champion.data.storage import open_store
 from airflow_champion.errors import EvaluationError, MlopsError
 from airflow_champion.monitoring import baseline, record
 from airflow_champion.monitoring.engine import compute_drift
+from airflow_champion.monitoring.metrics import records_drift
 from airflow_champion.monitoring.report import VERDICT_JSON
 from airflow_champion.monitoring.sampling import sample_frame
 from airflow_champion.registry import locks, tags, tracking
@@ -194,6 +195,7 @@ def _compute(
     return to_jsonable(verdict)  # type: ignore[no-any-return]
 
 
+@records_drift
 def monitor(
     cfg: ModelConfig,
     snapshot: str = "latest",

@@ -30,13 +30,22 @@ def run_gates(
     shadow: bool = False,
 ) -> dict[str, Any]:
     """validate -> check_champion -> train -> evaluate -> promote on a claimed snapshot; promote
-    finishes the claim."""
-    validated = steps.validate(model, snapshot_id)
-    checked = steps.check_champion(model, validated["snapshot_id"], context=lineage)
-    trained = steps.train(
-        model, validated["snapshot_id"], expected_sha256=validated["sha256"], force=force, lineage=lineage
-    )
-    verdict = steps.evaluate(model, validated["snapshot_id"], trained["version"])
+    finishes the claim. One process, so the snapshot is read once: every step gets the frame the
+    validate step read and checked (data.reading.shared_reads), and what several steps compute of it
+    (its split, features, fingerprints, the champion's predictions) is computed once."""
+    from airflow_champion.data.reading import shared_reads
+
+    with shared_reads():
+        validated = steps.validate(model, snapshot_id)
+        checked = steps.check_champion(model, validated["snapshot_id"], context=lineage)
+        trained = steps.train(
+            model,
+            validated["snapshot_id"],
+            expected_sha256=validated["sha256"],
+            force=force,
+            lineage=lineage,
+        )
+        verdict = steps.evaluate(model, validated["snapshot_id"], trained["version"])
     promoted = steps.promote(model, verdict, actor=actor, context=lineage, run_id=run_id, shadow=shadow)
     return {
         "validate": validated,

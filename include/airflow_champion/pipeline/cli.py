@@ -14,6 +14,8 @@ from pathlib import Path
 
 from airflow_champion.errors import MlopsError, TransientError
 from airflow_champion.pipeline import cli_data, commands
+from airflow_champion.pipeline.history_command import add_history
+from airflow_champion.pipeline.reproduce_command import add_reproduce
 from airflow_champion.reports.jsonsafe import dumps
 
 EXIT_GATE = 3
@@ -158,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="champion, challenger, versions and the promotion ledger")
     s.add_argument("model", help=MODEL_HELP)
     s.set_defaults(func=commands.cmd_status)
+    add_history(sub, MODEL_HELP)
 
     cc = sub.add_parser(
         "check-config", help="check model configs and their suites; every problem, exit 3 if any"
@@ -167,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_data.add_init(sub)
     cli_data.add_snapshot(sub, MODEL_HELP)
+    add_reproduce(sub, MODEL_HELP)
 
     run = sub.add_parser("run", help="the whole retrain chain without Airflow (claim ... promote)")
     run.add_argument("model", help=MODEL_HELP)

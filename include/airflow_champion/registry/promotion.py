@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_champion.errors import PromotionConflictError, PromotionRefusedError
 from airflow_champion.registry import ledger, locks, revocation, tags, tracking
 from airflow_champion.registry.champion import LOCK_TIMEOUT_S, lock_name, move_and_record
+from airflow_champion.telemetry.gates import records_promotion
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -101,6 +102,7 @@ def _check_verdict(cfg: ModelConfig, verdict: dict[str, Any]) -> int:
     return version
 
 
+@records_promotion
 def promote(
     cfg: ModelConfig,
     verdict: dict[str, Any],

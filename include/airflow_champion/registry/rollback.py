@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_champion.errors import PromotionConflictError, RollbackError
 from airflow_champion.registry import ledger, locks, revocation, tracking
 from airflow_champion.registry.champion import LOCK_TIMEOUT_S, lock_name, move_and_record
+from airflow_champion.telemetry.gates import records_rollback
 
 if TYPE_CHECKING:
     from mlflow.tracking import MlflowClient
@@ -64,6 +65,7 @@ def _rollback_conflict(
     )
 
 
+@records_rollback
 def rollback(
     cfg: ModelConfig,
     *,

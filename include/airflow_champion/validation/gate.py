@@ -19,6 +19,7 @@ from airflow_champion.errors import (
     SnapshotTooLargeError,
     ValidationFailedError,
 )
+from airflow_champion.telemetry.gates import records_validation
 from airflow_champion.validation.report import render_report_html, unreadable_snapshot
 from airflow_champion.validation.validate import positive_label_absent, validate_dataframe
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+@records_validation
 def validate_snapshot(cfg: ModelConfig, snapshot: str = "latest") -> dict[str, Any]:
     """The validate step's result (JSON-safe) for one snapshot of `cfg`, or ValidationFailedError."""
 

@@ -226,3 +226,24 @@ def test_no_champion_is_a_named_error(mlops_home: Path, churn_cfg: Any) -> None:
     with pytest.raises(NoChampionError, match="no 'champion'"):
         drift_monitor.monitor(churn_cfg)
     assert drift_monitor.verdict_history(churn_cfg) == []
+
+
+def test_each_drift_check_sends_its_signals_and_the_champions_age(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_champion.telemetry import names
+
+    from tests.statsd_support import statsd_listener
+
+    with statsd_listener() as statsd:
+        for key, value in statsd.env().items():
+            monkeypatch.setenv(key, value)
+        v = drift_monitor.monitor(world.cfg, DRIFTED)  # computed or reused: sent either way
+        statsd.wait_for(lambda got: bool(statsd.named(names.CHAMPION_AGE)))
+    share = statsd.gauge(names.DRIFT_SCORE, model="churn", signal="features")
+    assert share == pytest.approx(v["share_drifted"])
+    assert statsd.gauge(names.DRIFT_DETECTED, model="churn", signal="features") == 1
+    assert statsd.gauge(names.DRIFT_FEATURE_DETECTED, model="churn", feature="tenure_months") == 1
+    assert statsd.gauge(names.CHAMPION_VERSION, model="churn") == world.champion
+    age = statsd.gauge(names.CHAMPION_AGE, model="churn")
+    assert age is not None and age >= 0
