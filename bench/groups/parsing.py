@@ -147,7 +147,12 @@ def _figure(runs: list[Any], **meta: Any) -> dict[str, Any]:
     )
     if meta["mode"] == "dagbag":
         fig["serialize_median_s"] = median_of([d["serialize_s"] for d in docs])
-    for key in ("baseline_modules", "baseline_modules_not_importable", "baseline_state_not_replayed"):
+    for key in (
+        "baseline_modules",
+        "baseline_gc_frozen",
+        "baseline_modules_not_importable",
+        "baseline_state_not_replayed",
+    ):
         if key in first:
             fig[key] = first[key]
     if first.get("baseline_state_not_replayed"):
