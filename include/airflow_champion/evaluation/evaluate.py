@@ -15,14 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from airflow_champion.data.reading import derived, sharing
-from airflow_champion.errors import EvaluationError, classified
+from airflow_champion.errors import EvaluationError
 from airflow_champion.evaluation import leakage
 from airflow_champion.evaluation.bootstrap import gate_bootstrap_with
 from airflow_champion.evaluation.calibration import calibration_statistics
 from airflow_champion.evaluation.checks import run_checks
 from airflow_champion.evaluation.decision import decide
 from airflow_champion.evaluation.judged import Judged, champion_training, judged_rows
+from airflow_champion.evaluation.predictions import (
+    load_version,
+    predict_loaded,
+    predict_rows,
+    predict_version,
+)
 from airflow_champion.evaluation.record import find_recorded_verdict, record_verdict
 from airflow_champion.registry import revocation, tracking
 from airflow_champion.reports.jsonsafe import finite_or_none
@@ -35,65 +40,6 @@ if TYPE_CHECKING:
     from airflow_champion.tasks.metric import Metric
 
 log = logging.getLogger(__name__)
-
-
-def load_version(cfg: ModelConfig, version: int, role: str) -> Any:
-    """A registered version, loaded once; a failure names the model, version and cause, and is a
-    TransientError (retried) when the registry or the artifact store blinked."""
-    try:
-        return tracking.load_model(cfg, version)
-    except Exception as exc:
-        raise classified(
-            exc, EvaluationError, f"{cfg.name}: cannot load {role} v{version} from the registry"
-        ) from exc
-
-
-def predict_loaded(
-    cfg: ModelConfig, task: Task, model: Any, version: int, role: str, X: pd.DataFrame
-) -> np.ndarray:
-    """Predictions of a loaded version; any failure (or a non-finite value) names it."""
-    try:
-        pred = task.predict(model, X, cfg.data)
-    except Exception as exc:
-        raise EvaluationError(
-            f"{cfg.name}: {role} v{version} cannot score the holdout: {type(exc).__name__}: {exc}"
-        ) from exc
-    if not np.isfinite(pred).all():
-        raise EvaluationError(f"{cfg.name}: {role} v{version} returned non-finite predictions")
-    return pred
-
-
-def predict_version(cfg: ModelConfig, task: Task, version: int, role: str, X: pd.DataFrame) -> np.ndarray:
-    """Predictions of one registered version; any failure names the model, version and cause."""
-    return predict_loaded(cfg, task, load_version(cfg, version, role), version, role, X)
-
-
-def predict_rows(
-    cfg: ModelConfig,
-    task: Task,
-    version: int,
-    role: str,
-    df: pd.DataFrame,
-    X: pd.DataFrame,
-    positions: np.ndarray | None,
-) -> np.ndarray:
-    """predict_version on `X`, the features of the rows of `df` at `positions`. Inside
-    data.reading.shared_reads() each row of `df` is predicted once per version: the champion's
-    predictions of the check_champion step serve the evaluate step's judged rows (the same model on
-    the same rows; a prediction depends on its row alone)."""
-    if positions is None or not sharing():
-        return predict_version(cfg, task, version, role, X)
-    memo: dict[str, np.ndarray] = derived(df, f"predictions:{cfg.config_hash}:{int(version)}", dict)
-    todo = ~memo["done"][positions] if "done" in memo else np.ones(len(positions), dtype=bool)
-    if not todo.any():
-        return memo["pred"][positions]
-    new = predict_version(cfg, task, version, role, X if todo.all() else X[todo])
-    if "done" not in memo:
-        memo["pred"] = np.zeros((len(df), *new.shape[1:]), dtype=new.dtype)
-        memo["done"] = np.zeros(len(df), dtype=bool)
-    memo["pred"][positions[todo]] = new
-    memo["done"][positions[todo]] = True
-    return new if todo.all() else memo["pred"][positions]
 
 
 def _score(cfg: ModelConfig, metric: Metric, y: np.ndarray, pred: np.ndarray, role: str) -> float:

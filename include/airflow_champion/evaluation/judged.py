@@ -61,8 +61,7 @@ def judged_rows(cfg: ModelConfig, df: pd.DataFrame, *, champion_training: np.nda
     rows = split.judged if everyone else split.judged[keep]
     X, y = (X_judged if everyone else X_judged[keep]), target(cfg, rows)  # features are row by row
     clusters = clusters_of(cfg, rows)
-    assert split.mask is not None
-    positions = np.flatnonzero(split.mask)[keep]
+    positions = None if split.mask is None else np.flatnonzero(split.mask)[keep]
     n = len(split.judged)
     info = {
         **split.info,

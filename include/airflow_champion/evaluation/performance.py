@@ -77,7 +77,7 @@ def champion_performance(
 ) -> dict[str, Any]:
     """The champion's metric on the labelled rows of `df` it was not trained on, and how far it fell
     from the score it was promoted on (`drop` > 0 means worse, in metric units)."""
-    from airflow_champion.evaluation.evaluate import predict_rows
+    from airflow_champion.evaluation.predictions import predict_rows
     from airflow_champion.tasks import get_task
 
     metric, task = cfg.metric_entry, get_task(cfg.task)

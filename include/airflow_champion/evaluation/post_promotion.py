@@ -61,7 +61,7 @@ def _predecessor(cfg: ModelConfig, entries: list[dict[str, Any]], champion: int,
 
 def _compare(cfg: ModelConfig, df: pd.DataFrame, champion: int, predecessor: int) -> dict[str, Any]:
     """Champion vs predecessor on the rows neither was trained on: the paired bootstrap's numbers."""
-    from airflow_champion.evaluation.evaluate import predict_rows
+    from airflow_champion.evaluation.predictions import predict_rows
     from airflow_champion.tasks import get_task
 
     spec, metric, task = cfg.promotion.auto_rollback, cfg.metric_entry, get_task(cfg.task)

@@ -64,8 +64,8 @@ def features(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def shared_features(cfg: ModelConfig, df: pd.DataFrame) -> pd.DataFrame:
-    """features() of `df`, computed once per frame inside data.reading.shared_reads() (the sides of a
-    shared split: training, fingerprinting, the leakage probe and evaluation all read them)."""
+    """features() of `df`, computed once per frame inside data.reading.shared_reads() (a shared
+    split's judged side: the train step scores it, the evaluate step judges on it)."""
     return derived(df, f"features:{cfg.config_hash}", lambda: features(cfg, df))
 
 

@@ -48,8 +48,8 @@ def rank_groups(p: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 class RocAucStatistic:
     """ROC AUC over resamples from one sort of the scores: of row-count matrices W (the Statistic), and,
     for 0/1 labels, straight from the drawn row indices (`of_draws`, the row bootstrap's fast path:
-    one bincount of (tie group, label) codes per resample instead of gathering W in score order).
-    Both count the same integers, so they give the same AUC to the last bit."""
+    one bincount of (label, tie group) codes per resample, which stays in cache, instead of gathering
+    W in score order). Both count the same integers, so they give the same AUC to the last bit."""
 
     def __init__(self, y: np.ndarray, p: np.ndarray) -> None:
         import numpy as np
@@ -60,7 +60,7 @@ class RocAucStatistic:
             group = np.zeros(self.order.size, dtype=np.int64)
             group[self.starts[1:]] = 1
             self.codes = np.empty(self.order.size, dtype=np.int64)
-            self.codes[self.order] = 2 * np.cumsum(group) + self.y_sorted.astype(np.int64)
+            self.codes[self.order] = self.y_sorted.astype(np.int64) * self.starts.size + np.cumsum(group)
 
     def __call__(self, w: np.ndarray) -> np.ndarray:
         return weighted_auc(self.order, self.starts, self.y_sorted, w)
@@ -71,15 +71,23 @@ class RocAucStatistic:
 
         if self.codes is None:
             return None
-        b, groups = idx.shape[0], self.starts.size
-        flat = self.codes[idx]
-        flat += (np.arange(b, dtype=np.int64) * 2 * groups)[:, None]
-        counts = np.bincount(flat.ravel(), minlength=b * 2 * groups).reshape(b, groups, 2)
-        gn, gp = counts[:, :, 0], counts[:, :, 1]
-        below = np.cumsum(gn, axis=1) - gn
-        pos, neg = gp.sum(axis=1), gn.sum(axis=1)
+        b, m = idx.shape
+        groups = self.starts.size
+        drawn = np.take(self.codes, idx)
+        pairs = np.empty(b, dtype=np.int64)  # 2 x (negatives below + half the tied ones), per positive
+        neg = np.empty(b, dtype=np.int64)
+        for r in range(b):
+            counts = np.bincount(drawn[r], minlength=2 * groups)
+            gn, gp = counts[:groups], counts[groups:]
+            below = np.cumsum(gn)
+            below -= gn
+            below *= 2
+            below += gn
+            pairs[r] = gp @ below
+            neg[r] = gn.sum()
+        pos = m - neg
         with np.errstate(divide="ignore", invalid="ignore"):  # exact integer sums, then one division
-            auc = (gp * (2 * below + gn)).sum(axis=1) / (2.0 * pos * neg)
+            auc = pairs / (2.0 * pos * neg)
         return masked(auc, (pos > 0) & (neg > 0))
 
 

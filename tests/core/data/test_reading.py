@@ -175,3 +175,54 @@ def test_an_s3_snapshot_is_downloaded_once(mlops_home: Path, churn_cfg: Any) -> 
     assert len(df) == 3
     data_reads = [c for c in calls if c != "get_object"]
     assert calls.count("get_object") == 1 and data_reads == ["download_file"], calls  # manifest + data
+
+
+def test_inside_shared_reads_a_snapshot_is_hashed_and_decoded_once(
+    mlops_home: Path, churn_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-process chain's steps get the frame the first one read; outside a scope every load
+    reads (and hashes) the file again, as each Airflow task does."""
+    from airflow_champion_demo.datagen import generate_churn
+
+    df = generate_churn(300, 1)
+    _land(churn_cfg, "s1", _parquet(df), len(df))
+    _land(churn_cfg, "s2", _parquet(df.head(100)), 100)
+    decoded: list[str] = []
+    hashed: list[str] = []
+    real_read, real_hash = reading.read_table, reading.file_sha256
+    monkeypatch.setattr(
+        reading, "read_table", lambda p, *a, **k: decoded.append(p.name) or real_read(p, *a, **k)
+    )
+    monkeypatch.setattr(reading, "file_sha256", lambda p: hashed.append(p.name) or real_hash(p))
+    with reading.shared_reads():
+        first, manifest = reading.load_snapshot(churn_cfg, "s1")
+        with reading.shared_reads():  # a step's own scope inside the chain's: the chain's is used
+            again, same = reading.load_snapshot(churn_cfg, "s1")
+        once, _ = reading.load_snapshot(churn_cfg, "s2", keep=False)  # read for one use: not kept
+        twice, _ = reading.load_snapshot(churn_cfg, "s2", keep=False)
+    assert again is first and same is manifest and len(decoded) == len(hashed) == 3
+    assert twice is not once
+    pd.testing.assert_frame_equal(first, df)
+    outside, _ = reading.load_snapshot(churn_cfg, "s1")
+    assert outside is not first and len(decoded) == len(hashed) == 4
+
+
+def test_derived_values_are_kept_per_object_and_name_only_inside_shared_reads() -> None:
+    made: list[str] = []
+
+    def make(tag: str) -> str:
+        made.append(tag)
+        return tag
+
+    obj, other = object(), object()
+    assert not reading.sharing()
+    reading.derived(obj, "a", lambda: make("a"))
+    reading.derived(obj, "a", lambda: make("a"))
+    assert made == ["a", "a"]  # outside a scope: computed every time
+    with reading.shared_reads():
+        assert reading.sharing()
+        for _ in range(2):
+            reading.derived(obj, "a", lambda: make("a"))
+            reading.derived(obj, "b", lambda: make("b"))
+            reading.derived(other, "a", lambda: make("other"))
+    assert made == ["a", "a", "a", "b", "other"] and not reading.sharing()

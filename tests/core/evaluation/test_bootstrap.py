@@ -68,3 +68,39 @@ def test_rejects_bad_input() -> None:
         paired_bootstrap(metric, [0, 1], [0.2, 0.3, 0.5], [0.1, 0.4], samples=10, alpha=0.05)
     with pytest.raises(ValueError, match="alpha"):
         paired_bootstrap(metric, [0, 1], [0.2, 0.3], [0.1, 0.4], samples=10, alpha=1.5)
+
+
+# ------------------------------------------------------------------- the fast path and the shared pass
+
+
+def test_roc_auc_from_drawn_rows_is_the_count_statistic_to_the_last_bit() -> None:
+    """The row bootstrap computes ROC AUC from the drawn row numbers (a bincount per resample); it must
+    be the very number the count-matrix statistic gives, ties and one-class resamples included."""
+    from airflow_champion.evaluation.bootstrap import counts_of
+
+    y, good, _ = _synthetic(300)  # scores rounded to 2 decimals: many ties
+    stat = get_metric("binary", "roc_auc").weighted(y.astype(float), good)
+    idx = np.random.default_rng(0).integers(0, len(y), size=(40, len(y)))
+    idx[0] = np.flatnonzero(y == 1)[0]  # one resample of a single positive row: undefined
+    fast = stat.of_draws(idx)  # type: ignore[attr-defined]
+    slow = stat(counts_of(idx, len(y)))
+    assert np.isnan(fast[0]) and np.isfinite(fast[1:]).all()
+    assert np.array_equal(fast, slow, equal_nan=True)
+
+
+def test_extra_statistics_are_computed_on_the_gates_own_resamples() -> None:
+    """Calibration's statistics ride along the promotion gate's pass: the same numbers as the gate alone
+    and as calibration's own bootstrap with the same seed (rows and clusters)."""
+    from airflow_champion.evaluation.bootstrap import paired_bootstrap_with
+    from airflow_champion.evaluation.calibration import paired_increases, weighted_ece
+
+    metric = get_metric("binary", "roc_auc")
+    y, good, bad = _synthetic(1500)
+    clusters = np.random.default_rng(3).integers(0, 60, len(y))
+    for cl in (None, clusters):
+        extra = {"ece": (weighted_ece(y, good, 10), weighted_ece(y, bad, 10))}
+        kw: dict = {"samples": 700, "alpha": 0.05, "seed": 9, "clusters": cl}
+        boot, draws = paired_bootstrap_with(metric, y, good, bad, extra=extra, **kw)
+        assert boot == paired_bootstrap(metric, y, good, bad, **kw)
+        alone = paired_increases(extra, len(y), samples=700, seed=9, clusters=cl)
+        assert draws.keys() == {"ece"} and np.array_equal(draws["ece"], alone["ece"])

@@ -202,3 +202,26 @@ def test_max_ece_applies_without_a_champion() -> None:
     ]
     calibrated = _gate(_cfg(max_ece=0.05), y, p, None)
     assert calibrated["applicable"] and calibrated["blockers"] == []
+
+
+def test_draws_from_the_shared_pass_give_the_gate_it_computes_alone() -> None:
+    """evaluate hands the gate the draws of the promotion gate's pass; same resamples, same gate."""
+    from airflow_champion.evaluation.bootstrap import paired_bootstrap_with
+    from airflow_champion.evaluation.calibration import calibration_statistics
+
+    cfg = _cfg(samples=400, max_ece_increase=0.0, max_brier_increase=0.0)
+    y, p_cp = _binary(600)
+    p_ch = np.clip(p_cp + 0.2, 0, 1)  # clearly over-confident in the positive class
+    _, draws = paired_bootstrap_with(
+        cfg.metric_entry,
+        y,
+        p_ch,
+        p_cp,
+        samples=400,
+        alpha=cfg.promotion.significance,
+        seed=7,
+        extra=calibration_statistics(cfg, cfg.task, y, p_ch, p_cp),
+    )
+    shared = calibration_gate(cfg, cfg.task, y, p_ch, p_cp, clusters=None, seed=7, draws=draws)
+    assert shared == _gate(cfg, y, p_ch, p_cp)
+    assert shared["blockers"]  # the limits of 0 make it block: the numbers were compared, not skipped

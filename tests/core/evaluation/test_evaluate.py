@@ -235,3 +235,84 @@ def test_report_html_escapes() -> None:
         }
     )
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+# ------------------------------------------------------------------- work shared, verdicts unchanged
+
+_VOLATILE = {"evaluated_at", "eval_run_id", "eval_run_url", "report_uri"}
+_TIMINGS = {"p50_ms", "p95_ms", "max_ms"}
+
+
+def _stable(v: dict[str, Any]) -> dict[str, Any]:
+    """A verdict without what differs between two evaluations of the same question (ids, times)."""
+    out = {k: val for k, val in v.items() if k not in _VOLATILE}
+    out["budgets"] = {k: val for k, val in (v.get("budgets") or {}).items() if k not in _TIMINGS}
+    return out
+
+
+def test_the_promotion_and_calibration_gates_share_one_pass_of_resamples(
+    registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One pass of resamples for both gates (it was two), giving what each gate gives on its own."""
+    from airflow_champion.evaluation import bootstrap, calibration, evaluate
+
+    passes: list[int] = []
+    real_draws = bootstrap.paired_draws
+
+    def counting(pairs: Any, *a: Any, **k: Any) -> Any:
+        passes.append(len(pairs))
+        return real_draws(pairs, *a, **k)
+
+    monkeypatch.setattr(bootstrap, "paired_draws", counting)
+    monkeypatch.setattr(calibration, "paired_draws", counting)
+    seen: dict[str, Any] = {}
+    real_checks = evaluate.run_checks
+
+    def capture(cfg: Any, task: Any, judged: Any, **kw: Any) -> Any:
+        seen.update(judged=judged, **kw)
+        return real_checks(cfg, task, judged, **kw)
+
+    monkeypatch.setattr(evaluate, "run_checks", capture)
+    v = _evaluate(registry, registry["good"], registry["bad"])
+    assert passes == [3]  # the metric, the ECE and the Brier score
+    monkeypatch.setattr(bootstrap, "paired_draws", real_draws)
+    monkeypatch.setattr(calibration, "paired_draws", real_draws)
+    cfg, judged, p_ch, p_cp = registry["cfg"], seen["judged"], seen["p_ch"], seen["p_cp"]
+    seed, y, clusters = cfg.holdout.seed, judged.y, judged.clusters
+    alone = calibration.calibration_gate(cfg, cfg.task, y, p_ch, p_cp, clusters=clusters, seed=seed)
+    assert v["calibration"] == alone
+    boot = bootstrap.gate_bootstrap(
+        cfg,
+        cfg.metric_entry,
+        y,
+        p_ch,
+        p_cp,
+        clusters=clusters,
+        challenger_score=v["challenger_score"],
+        champion_score=v["champion_score"],
+    )
+    assert (v["ci_low"], v["ci_high"], v["diff"]) == (boot["ci_low"], boot["ci_high"], boot["diff"])
+
+
+def test_inside_shared_reads_a_champion_is_loaded_once_and_a_linear_one_predicted_again(
+    registry: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the one-process chain check_champion predicts the champion on the whole snapshot; evaluate
+    reuses the loaded model, and, the champion being a logistic regression (not row_exact: its last
+    bits depend on the batch), predicts its judged rows again: the verdict is the one outside."""
+    from airflow_champion.data.reading import shared_reads
+    from airflow_champion.evaluation import predictions
+    from airflow_champion.modeling.pipeline import features
+    from airflow_champion.tasks import get_task
+
+    cfg, df = registry["cfg"], registry["df"]
+    outside = _evaluate(registry, registry["good"], registry["bad"])
+    loads: list[int] = []
+    real_load = predictions.load_version
+    monkeypatch.setattr(predictions, "load_version", lambda c, v, r: loads.append(v) or real_load(c, v, r))
+    with shared_reads():
+        task, everything = get_task(cfg.task), np.arange(len(df))
+        predictions.predict_rows(cfg, task, registry["bad"], "champion", df, features(cfg, df), everything)
+        inside = _evaluate(registry, registry["good"], registry["bad"])
+    assert loads.count(registry["bad"]) == 1
+    assert _stable(inside) == _stable(outside)

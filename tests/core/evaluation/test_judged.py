@@ -117,3 +117,43 @@ def test_the_cluster_bootstrap_is_wider_when_rows_of_a_day_move_together() -> No
     assert by_day["clusters"] == 14 and rows["clusters"] is None
     assert (by_day["ci_high"] - by_day["ci_low"]) > 1.3 * (rows["ci_high"] - rows["ci_low"])
     assert by_day["diff"] == rows["diff"]
+
+
+def test_the_leakage_probe_samples_the_training_rows_before_their_features(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """evaluate builds features for the probe's sample only (it built all 750k training rows' at 1M
+    rows): the same rows, in the same order, as sampling the full features."""
+    from airflow_champion.config import load_config
+    from airflow_champion.modeling.pipeline import features_and_target
+    from airflow_champion_demo.datagen import generate_churn
+
+    monkeypatch.setattr(leakage, "SAMPLE_ROWS", 500)
+    cfg = load_config("churn")
+    train = split_holdout(cfg, generate_churn(2000, 3)).train
+    X, y = leakage.training_sample(cfg, train)
+    full_X, full_y = features_and_target(cfg, train)
+    want_X, want_y = leakage._sample(full_X, np.asarray(full_y), cfg.holdout.seed)
+    assert len(X) == 500
+    pd.testing.assert_frame_equal(X, want_X)
+    assert np.array_equal(y, want_y)
+    small_X, _ = leakage.training_sample(cfg, train.iloc[:300])  # fewer than the sample: every row
+    pd.testing.assert_frame_equal(small_X, features_and_target(cfg, train.iloc[:300])[0])
+
+
+def test_judged_rows_are_the_same_with_the_train_steps_shared_work(churn: tuple[Any, pd.DataFrame]) -> None:
+    """Inside the chain's scope the split, the judged side's features and the training fingerprints
+    come from the train step; the judged rows must be those computed from nothing."""
+    from airflow_champion.data.reading import shared_reads
+
+    cfg, df = churn
+    doubled = pd.concat([df, df.iloc[:500]], ignore_index=True)  # some judged rows duplicate training
+    alone = judged_rows(cfg, doubled, champion_training=_seen(cfg, df.iloc[:200]))
+    with shared_reads():
+        split_holdout(cfg, doubled)  # what the train step made
+        shared = judged_rows(cfg, doubled, champion_training=_seen(cfg, df.iloc[:200]))
+    assert shared.info["duplicates_of_training"] > 0 and shared.info == alone.info
+    pd.testing.assert_frame_equal(shared.X, alone.X)
+    pd.testing.assert_frame_equal(shared.rows, alone.rows)
+    assert np.array_equal(shared.y, alone.y) and shared.positions is not None
+    assert np.array_equal(doubled.index[shared.positions], shared.rows.index)

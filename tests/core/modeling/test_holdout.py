@@ -99,3 +99,37 @@ def test_duplicate_share_counts_repeated_rows(churn_cfg: Any) -> None:
     few = pd.concat([df.iloc[:4]] * 50)
     assert fingerprints.duplicate_share(churn_cfg, few) == pytest.approx(1 - 4 / 200)
     assert np.isfinite(fingerprints.duplicate_share(churn_cfg, df.assign(region=[None, 1.5] * 200)))
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 1000])
+def test_unique_sorted_is_numpys_sorted_unique(size: int) -> None:
+    """The sort-based replacement of np.unique (hash-based and ~70x slower on uint64 in numpy 2.4)."""
+    rng = np.random.default_rng(size)
+    values = rng.integers(0, 2**64 - 1, size=size, dtype=np.uint64, endpoint=True)
+    values = np.concatenate([values, values[: size // 3]])  # repeats
+    got = fingerprints.unique_sorted(values)
+    assert got.dtype == np.uint64 and np.array_equal(got, np.unique(values))
+
+
+def test_inside_shared_reads_a_frame_is_split_once_and_its_sides_derive_alike(churn_cfg: Any) -> None:
+    """The train and evaluate steps of the one-process chain share a frame's split, the judged side's
+    features and the training rows' fingerprints; each the same as computed on its own."""
+    from airflow_champion.data.reading import shared_reads
+    from airflow_champion.modeling import pipeline
+    from airflow_champion_demo.datagen import generate_churn
+
+    df = generate_churn(600, 2)
+    alone = split_holdout(churn_cfg, df)
+    assert split_holdout(churn_cfg, df) is not alone  # outside a scope nothing is kept
+    with shared_reads():
+        first = split_holdout(churn_cfg, df)
+        assert split_holdout(churn_cfg, df) is first
+        X = pipeline.shared_features(churn_cfg, first.judged)
+        assert pipeline.shared_features(churn_cfg, first.judged) is X
+        fp = fingerprints.shared_fingerprints(churn_cfg, first.train)
+    assert first.mask is not None and np.array_equal(first.mask, alone.mask)
+    pd.testing.assert_frame_equal(first.train, alone.train)
+    pd.testing.assert_frame_equal(X, pipeline.features(churn_cfg, alone.judged))
+    assert np.array_equal(fp, fingerprints.row_fingerprints(churn_cfg, alone.train))
+    with shared_reads():  # a new scope: computed anew
+        assert split_holdout(churn_cfg, df) is not first

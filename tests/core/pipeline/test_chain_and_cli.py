@@ -32,12 +32,20 @@ def test_every_cli_flag_and_argument_has_a_description() -> None:
 
 @pytest.mark.mlflow
 @pytest.mark.slow
-def test_mlops_run_claims_judges_promotes_and_finishes_the_claim(mlops_home: Path, bc_cfg: Any) -> None:
-    from airflow_champion.data import claims
+def test_mlops_run_claims_judges_promotes_and_finishes_the_claim(
+    mlops_home: Path, bc_cfg: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+    from airflow_champion.data import claims, reading
     from airflow_champion_demo import datagen
 
     (m,) = datagen.write_weekly_snapshots(bc_cfg, start=__import__("datetime").date(2026, 11, 2), seed=1)
+    decoded: list[Any] = []
+    real = reading._load_snapshot
+    monkeypatch.setattr(reading, "_load_snapshot", lambda c, sid: decoded.append(real(c, sid)) or decoded[-1])
     result = chain.run_retrain("breast_cancer", m.snapshot_id, run_id="cli-test", reason="test")
+    assert len(decoded) == 1  # one read and hash for every step: the frame validate checked
+    pd.testing.assert_frame_equal(decoded[0][0], real(bc_cfg, m.snapshot_id)[0])  # no step wrote into it
     assert list(result) == ["claim", *chain.RETRAIN_STEPS[1:]]
     assert result["promote"]["promoted"] is True and result["promote"]["claim_finished"] is True
     _gen, record = claims.current_claim(bc_cfg, m.snapshot_id)
