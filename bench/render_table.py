@@ -77,6 +77,8 @@ def render(doc: dict[str, Any]) -> str:
             )
         for key, why in res.get("skipped", {}).items():
             lines.append(f"| {g} | {key} | - | - | - | skipped: {why} |")
+        for key, why in res.get("failed", {}).items():
+            lines.append(f"| {g} | {key} | - | - | - | failed: {why.splitlines()[-1][:200]} |")
     comps = [(g, k, c) for g, r in doc["groups"].items() for k, c in r.get("comparisons", {}).items()]
     if comps:
         lines += [

@@ -86,33 +86,60 @@ def git() -> dict[str, Any]:
     }
 
 
-def _group(
-    name: str, scale: Scale, repeat: int, kinds: list[str]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Run one group; (its result, its targets)."""
+def _group(name: str, scale: Scale, repeat: int, kinds: list[str]) -> dict[str, Any]:
+    """Run one group; its result."""
     from groups import backtest, drift, e2e, parsing, scheduler, tasks
 
     if name == "parsing":
-        r = parsing.run(scale, repeat)
-        return r, parsing.targets(r)
+        return parsing.run(scale, repeat)
     if name == "tasks":
-        return tasks.run_tasks(scale, repeat, kinds), []
+        return tasks.run_tasks(scale, repeat, kinds)
     if name == "stages":
-        r = tasks.run_stages(scale, repeat, kinds)
-        return r, tasks.stage_targets(r)
+        return tasks.run_stages(scale, repeat, kinds)
     if name == "drift":
         with tempfile.TemporaryDirectory(prefix="bench-drift-home-") as home:
-            r = drift.run(scale, repeat, base_env(Path(home), REPO / "include" / "configs"))
-        return r, drift.targets(r)
+            return drift.run(scale, repeat, base_env(Path(home), REPO / "include" / "configs"))
     if name == "e2e":
-        r = e2e.run(scale, repeat, kinds)
-        return r, e2e.targets(r)
+        return e2e.run(scale, repeat, kinds)
     if name == "backtest":
-        return backtest.run(scale, repeat, kinds), []
+        return backtest.run(scale, repeat, kinds)
     if name == "scheduler":
-        r = scheduler.run(scale, repeat, kinds)
-        return r, scheduler.targets(r)
+        return scheduler.run(scale, repeat, kinds)
     raise BenchError(f"unknown group {name!r}")
+
+
+def _targets(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """A group's targets, judged on its whole (possibly merged) result."""
+    from groups import drift, e2e, parsing, scheduler, tasks
+
+    judge = {
+        "parsing": parsing.targets,
+        "stages": tasks.stage_targets,
+        "drift": drift.targets,
+        "e2e": e2e.targets,
+        "scheduler": scheduler.targets,
+    }.get(name)
+    return judge(result) if judge and result.get("status") == "ok" else []
+
+
+MERGED = ("figures", "comparisons", "skipped", "failed", "stacks")
+
+
+def merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """`new` over `old` for a group rerun with --update on other kinds or sizes: the figures (and
+    comparisons, skips, stacks) of both, the new run's where a name is in both; the wall times and
+    loads of every run that contributed are kept in `runs_of_group`."""
+    if not old or old.get("status") != "ok" or new.get("status") != "ok":
+        return new
+    out = {**old, **new}
+    for key in MERGED:
+        if isinstance(old.get(key), dict) or isinstance(new.get(key), dict):
+            out[key] = {**old.get(key, {}), **new.get(key, {})}
+    history = old.get("runs_of_group") or [
+        {k: old.get(k) for k in ("wall_s", "loadavg_after", "kinds", "rows")}
+    ]
+    out["runs_of_group"] = [*history, {k: new.get(k) for k in ("wall_s", "loadavg_after", "kinds", "rows")}]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,15 +152,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="model kinds: binary,multiclass,regression (default: all; smoke: binary)",
     )
+    p.add_argument(
+        "--rows",
+        default=None,
+        help="comma-separated row counts for e2e, stages and scheduler (default: the scale's)",
+    )
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     p.add_argument(
         "--table", type=Path, default=REPO / "bench" / "results.md", help="file to write the table into"
     )
     p.add_argument(
-        "--update", action="store_true", help="keep the other groups of an existing --out (rerun some groups)"
+        "--update",
+        action="store_true",
+        help="keep the other groups of an existing --out; merge a rerun group's figures into its old ones",
     )
     args = p.parse_args(argv)
     scale = SCALES[args.scale]
+    if args.rows:
+        scale = dataclasses.replace(scale, e2e_rows=[int(r) for r in args.rows.split(",")])
     repeat = args.repeat or scale.repeat
     kinds = (args.kinds or ("binary" if scale.name == "smoke" else ",".join(MODELS))).split(",")
     for k in kinds:
@@ -161,22 +197,26 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(args.out.read_text())
         if old.get("scale", {}).get("name") != scale.name:
             p.error(f"--update: {args.out} is of scale {old.get('scale', {}).get('name')}, not {scale.name}")
-        doc["groups"] = {g: r for g, r in old["groups"].items() if g not in groups}
+        doc["groups"] = dict(old["groups"])
         doc["targets"] = [t for t in old["targets"] if t["group"] not in groups]
         doc["updated_groups"] = groups
+        doc["runs"] = [*old.get("runs", [old.get("date")]), doc["date"]]
     for g in groups:
         log(f"group {g} ...")
         t0 = time.perf_counter()
         try:
-            result, targets = _group(g, scale, repeat, kinds)
+            result = _group(g, scale, repeat, kinds)
             result.setdefault("status", "ok")
         except Exception as exc:  # one broken group must not hide the others' numbers
-            result, targets = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-4000:]}, []
+            result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-4000:]}
             traceback.print_exc()
         result["wall_s"] = round(time.perf_counter() - t0, 1)
         result["loadavg_after"] = list(os.getloadavg())
+        result["kinds"], result["rows"] = kinds, scale.e2e_rows
+        result = merge(doc["groups"].get(g), result) if args.update else result
         doc["groups"][g] = result
-        doc["targets"] += [{"group": g, "scale": scale.name, **t} for t in targets]
+        doc["targets"] = [t for t in doc["targets"] if t["group"] != g]
+        doc["targets"] += [{"group": g, "scale": scale.name, **t} for t in _targets(g, result)]
         log(f"group {g}: {result['status']} in {result['wall_s']} s")
         _write(args.out, doc, started)  # a partial file survives a later crash
     _write(args.out, doc, started)

@@ -82,13 +82,15 @@ def run(scale: Scale, repeat: int, kinds: list[str], paths: tuple[str, ...] = PA
             with bench_home(f"e2e-{key}") as home:
                 write_config(home / "configs", model, scale=scale)
                 env = base_env(home, home / "configs")
-                ids = generate(env, model, rows=rows, weeks=1 + repeat * len(paths))
-                warm, rest = ids[0], ids[1:]
+                # each path warms up on its own snapshot: a snapshot one path has claimed is refused
+                # to the next, which would leave that path cold for its first timed run
+                ids = generate(env, model, rows=rows, weeks=len(paths) * (1 + repeat))
+                warm, rest = ids[: len(paths)], ids[len(paths) :]
                 if "airflow" in paths:
                     measure([str(BIN / "airflow"), "db", "migrate"], env=env).check()
                 runs: dict[str, list[Run]] = {p: [] for p in paths}
-                for p in paths:  # warm-up: every path has a champion and a store before it is timed
-                    measure(_cmd(p, model, warm, home), env=env).check()
+                for p, snap in zip(paths, warm, strict=True):  # warm-up: a champion and a store first
+                    measure(_cmd(p, model, snap, home), env=env).check()
                 for i in range(repeat):
                     for j, p in enumerate(paths):
                         snap = rest[i * len(paths) + j]
