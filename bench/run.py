@@ -86,7 +86,9 @@ def git() -> dict[str, Any]:
     }
 
 
-def _group(name: str, scale: Scale, repeat: int, kinds: list[str]) -> dict[str, Any]:
+def _group(
+    name: str, scale: Scale, repeat: int, kinds: list[str], paths: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """Run one group; its result."""
     from groups import backtest, drift, e2e, parsing, scheduler, tasks
 
@@ -100,7 +102,7 @@ def _group(name: str, scale: Scale, repeat: int, kinds: list[str]) -> dict[str, 
         with tempfile.TemporaryDirectory(prefix="bench-drift-home-") as home:
             return drift.run(scale, repeat, base_env(Path(home), REPO / "include" / "configs"))
     if name == "e2e":
-        return e2e.run(scale, repeat, kinds)
+        return e2e.run(scale, repeat, kinds, paths or e2e.PATHS)
     if name == "backtest":
         return backtest.run(scale, repeat, kinds)
     if name == "scheduler":
@@ -157,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="comma-separated row counts for e2e, stages and scheduler (default: the scale's)",
     )
+    p.add_argument(
+        "--paths",
+        default=None,
+        help="e2e paths: chain,bare,airflow (default: all; e.g. no bare at 5M, whose bootstrap is O(rows))",
+    )
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     p.add_argument(
         "--table", type=Path, default=REPO / "bench" / "results.md", help="file to write the table into"
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"group {g} ...")
         t0 = time.perf_counter()
         try:
-            result = _group(g, scale, repeat, kinds)
+            result = _group(g, scale, repeat, kinds, tuple(args.paths.split(",")) if args.paths else None)
             result.setdefault("status", "ok")
         except Exception as exc:  # one broken group must not hide the others' numbers
             result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-4000:]}
