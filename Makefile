@@ -42,10 +42,10 @@ lint: install
 	scripts/typecheck.sh
 	$(BIN)/pytest -q -p no:cacheprovider -m lint
 
-## make bench: the benchmark suite (bench/run.py) on a quiet machine, writing bench/results.json (bench/README.md)
+## make bench: the benchmark suite (bench/run.py) on a quiet machine, writing bench/results.json and the README's Performance table (bench/README.md)
 bench: install
-	@# a quiet machine; BENCH_ARGS goes last and wins, e.g. BENCH_ARGS="--scale smoke --out bench/results/smoke.json"
-	$(BIN)/python bench/run.py --scale full --out bench/results.json $(BENCH_ARGS)
+	@# a quiet machine; BENCH_ARGS goes last and wins, e.g. BENCH_ARGS="--scale smoke --out bench/results/smoke.json --table bench/results.md"
+	$(BIN)/python bench/run.py --scale full --out bench/results.json --table README.md $(BENCH_ARGS)
 
 ## make airflow-ui: Airflow (`airflow standalone`) on the demo's state (.mlops/demo), or on yours with
 ## `make airflow-ui MLOPS_HOME=/path/to/state` (AIRFLOW_HOME and the SQLite metadata DB live in its airflow/;

@@ -13,7 +13,13 @@ from airflow_champion.operators.base import (
     run_lineage,
 )
 from airflow_champion.operators.champion import emit_move
-from airflow_champion.operators.links import MlflowRunLink, ModelVersionLink, ReportLink, report_url
+from airflow_champion.operators.links import (
+    EvidenceLink,
+    MlflowRunLink,
+    ModelVersionLink,
+    ReportLink,
+    report_url,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -160,16 +166,21 @@ class PromoteModelOperator(MlopsOperator):
     :param verdict: the evaluation verdict (templated; usually the evaluate task's output)
     :param shadow: record the decision as a ledger `shadow` entry and move nothing (templated; the
         config's `promotion.mode: shadow` does the same for every run)
+    :param approval: the approval task's answer (templated; operators/approval.py), recorded in the
+        ledger entry; where the config asks for approval only `approved` moves the alias
     """
 
-    template_fields = ("model", "verdict", "shadow")
-    operator_extra_links = (ModelVersionLink(),)
+    template_fields = ("model", "verdict", "shadow", "approval")
+    operator_extra_links = (ModelVersionLink(), EvidenceLink())
 
-    def __init__(self, *, model: str, verdict: Any, shadow: Any = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *, model: str, verdict: Any, shadow: Any = False, approval: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.model = model
         self.verdict = verdict
         self.shadow = shadow
+        self.approval = approval
 
     def run(self, context: Context) -> dict[str, Any]:
         from airflow_champion.pipeline import decision_log, steps
@@ -177,16 +188,21 @@ class PromoteModelOperator(MlopsOperator):
 
         if not isinstance(self.verdict, dict):
             raise GateFailed(f"verdict must be a mapping, got {type(self.verdict).__name__}")
+        if self.approval is not None and not isinstance(self.approval, dict):
+            raise GateFailed(f"approval must be a mapping, got {type(self.approval).__name__}")
+        answer = {"approval": self.approval} if self.approval is not None else {}
         result = steps.promote(
             self.cfg,
             self.verdict,
             actor=actor(context),
-            context=run_lineage(context),
+            context={**run_lineage(context), **answer},
             run_id=str(context["run_id"]),
             shadow=as_bool(self.shadow, "shadow"),
         )
         if result.get("promoted"):
             ModelVersionLink.persist(context, tracking.model_version_url(self.model, result["to_version"]))
+        bundle = result.get("evidence") or {}
+        EvidenceLink.persist(context, bundle.get("url") if bundle.get("logged") else None)
         self.log.info("%s", decision_log.promoted(result))
         return result
 

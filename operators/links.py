@@ -55,6 +55,14 @@ class ReportLink(_XComUrlLink):
     key = "mlops_link_report"
 
 
+class EvidenceLink(_XComUrlLink):
+    """The evidence bundle of the decision a promote task made (validation, training, evaluation,
+    lineage, drift context and the decision, in one page on the challenger's MLflow training run)."""
+
+    name = "Evidence"
+    key = "mlops_link_evidence"
+
+
 def report_url(uri: str | None) -> str | None:
     """Turn a stored report's URI into something a browser opens (file:// and s3:// as they are)."""
     if not uri:

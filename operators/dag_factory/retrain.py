@@ -11,6 +11,7 @@ from airflow.sdk import DAG
 from airflow_champion.config import ModelConfig
 from airflow_champion.operators.champion import ChampionMovedOperator, champion_moves
 from airflow_champion.operators.claims import ClaimSnapshotOperator, ReleaseClaimOperator
+from airflow_champion.operators.dag_factory.approval import approval_task
 from airflow_champion.operators.dag_factory.common import (
     START_DATE,
     champion_asset,
@@ -126,11 +127,13 @@ def build_retrain_dag(cfg: ModelConfig) -> DAG:
             _pod_gates(cfg) if cfg.execution.mode == "kubernetes" else _in_process_gates(cfg, claim)
         )
         claim >> validate
+        approve = approval_task(cfg, evaluate)  # None unless promotion.approval asks for a person
         promote = PromoteModelOperator(
             task_id="promote",
             model=cfg.name,
             verdict=evaluate.output,
             shadow="{{ params.shadow }}",
+            approval=approve.output if approve is not None else None,
             retries=2 * default_args(cfg)["retries"],
             on_success_callback=notifier(cfg, "promotion"),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
-from airflow_champion.operators.links import MlflowRunLink, ModelVersionLink, ReportLink
+from airflow_champion.operators.links import EvidenceLink, MlflowRunLink, ModelVersionLink, ReportLink
 from airflow_champion.operators.ui import PAGE, URL_PREFIX
 
 
@@ -35,7 +35,7 @@ class BuiltOnFirstRequest:
 
 class MlopsPlugin(AirflowPlugin):
     name = "mlops"
-    operator_extra_links = [MlflowRunLink(), ModelVersionLink(), ReportLink()]
+    operator_extra_links = [MlflowRunLink(), ModelVersionLink(), ReportLink(), EvidenceLink()]
     fastapi_apps = [
         {"app": BuiltOnFirstRequest(), "url_prefix": URL_PREFIX, "name": "airflow-champion models"}
     ]

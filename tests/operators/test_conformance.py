@@ -64,6 +64,12 @@ OPERATOR_KWARGS: dict[str, dict[str, Any]] = {
         "model": "{{ params.model }}",
         "verdict": "{{ params.verdict }}",
         "shadow": "{{ params.force }}",
+        "approval": "{{ params.approval }}",
+    },
+    "airflow_champion.operators.approval.PromotionApprovalOperator": {
+        "model": "{{ params.model }}",
+        "verdict": "{{ params.verdict }}",
+        "shadow": "{{ params.force }}",
     },
     "airflow_champion.operators.champion.ChampionMovedOperator": {
         "model": "{{ params.model }}",
@@ -111,6 +117,7 @@ PARAMS = {
     "verdict": "promote",
     "reason": "incident 42",
     "overrides": "holdout-as-configured",
+    "approval": "approved",
 }
 TRIGGER_KWARGS: dict[str, dict[str, Any]] = {  # every constructor argument, none at its default
     "airflow_champion.sensors.triggers.NewSnapshotTrigger": {

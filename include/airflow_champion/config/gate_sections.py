@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from airflow_champion.config.approval_sections import ApprovalSpec
 from airflow_champion.config.sections import _Strict
 
 
@@ -103,6 +104,20 @@ class PromotionSpec(_Strict):
     calibration: CalibrationSpec = Field(default_factory=CalibrationSpec)
     budgets: BudgetSpec = Field(default_factory=BudgetSpec)
     auto_rollback: AutoRollbackSpec = Field(default_factory=AutoRollbackSpec)
+    # Who may move the alias is not what is trained or judged: out of model_dump, so out of the config
+    # hash and the recorded config, like `notifications` (config/approval_sections.py).
+    approval: ApprovalSpec = Field(
+        default_factory=ApprovalSpec,
+        exclude=True,
+        description="never | always | when: {conditions}; a person approves before the champion moves",
+    )
+
+    @model_validator(mode="after")
+    def _approval_can_ask(self) -> PromotionSpec:
+        when = self.approval.when
+        if not isinstance(when, str) and when.slice_skipped and not self.slices.by:
+            raise ValueError("approval.when.slice_skipped needs promotion.slices.by (no slice is tested)")
+        return self
 
 
 __all__ = ["AutoRollbackSpec", "BudgetSpec", "CalibrationSpec", "PromotionSpec", "SliceBy", "SliceSpec"]

@@ -119,6 +119,20 @@ class ModelConfig(_Strict):
                 raise ValueError(f"promotion.slices column {by.column!r} has bins but is not numeric")
         return self
 
+    @model_validator(mode="after")
+    def _approval_within_claim(self) -> ModelConfig:
+        """A run parked for approval renews no claim: waiting past the TTL would let another run take
+        its snapshot as stale (promote would then stop with ClaimLostError)."""
+        approval = self.promotion.approval
+        ttl = self.snapshots.claim_ttl_hours
+        if approval.enabled and approval.response_timeout.total_seconds() > ttl * 3600:
+            raise ValueError(
+                f"promotion.approval.timeout {approval.timeout} is longer than snapshots.claim_ttl_hours "
+                f"{ttl:g}: a run waiting that long for approval would lose its snapshot claim; raise "
+                "claim_ttl_hours above the timeout or shorten it"
+            )
+        return self
+
     def holdout_as_logged(self, params: dict[str, str]) -> ModelConfig:
         """This config with the holdout settings a training run logged (how that version was split)."""
         h = self.holdout

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_champion import settings
 from airflow_champion.errors import TransientError, is_transient
-from airflow_champion.modeling import fingerprints, recorded_config, references
+from airflow_champion.modeling import dataset_input, fingerprints, recorded_config, references
 from airflow_champion.modeling.trusted_types import TRUSTED_TYPES
 from airflow_champion.registry import tags, tracking
 
@@ -135,7 +135,7 @@ def log_and_register(
     ) as run:
         run_id = run.info.run_id
         try:
-            info = _log_run(cfg, fitted, snapshot_id)
+            info = _log_run(cfg, fitted, snapshot_id, snapshot_sha256)
             mv = _register(client, cfg, fitted, info, run_id, version_tags, snapshot_id)
         except BaseException as exc:
             _abandon(client, cfg, run_id, exc)
@@ -143,8 +143,9 @@ def log_and_register(
     return run_id, str(exp_id), mv
 
 
-def _log_run(cfg: ModelConfig, fitted: Fitted, snapshot_id: str) -> Any:
-    """Params, metrics, samples, fingerprints and the model of the active run; the model's info."""
+def _log_run(cfg: ModelConfig, fitted: Fitted, snapshot_id: str, snapshot_sha256: str) -> Any:
+    """Params, metrics, the snapshot as a dataset input, samples, fingerprints and the model of the
+    active run; the model's info."""
     import mlflow
     import mlflow.sklearn
     from mlflow.models import infer_signature
@@ -164,6 +165,7 @@ def _log_run(cfg: ModelConfig, fitted: Fitted, snapshot_id: str) -> Any:
     )
     mlflow.log_metrics({f"holdout_{k}": v for k, v in fitted.holdout_scores.items()})
     mlflow.log_metric("fit_seconds", fitted.fit_seconds)
+    dataset_input.log_snapshot_input(cfg, snapshot_id, snapshot_sha256)
     references.log_samples(cfg, fitted.train_df, fitted.holdout_df)
     references.log_fingerprints(fitted.train_fingerprints)
     recorded_config.log_config(cfg)  # what `mlops reproduce` retrains with

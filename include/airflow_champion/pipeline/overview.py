@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_champion.config import list_config_names, load_config
 from airflow_champion.registry import tags, tracking
+from airflow_champion.reports import evidence
 
 if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
@@ -128,6 +129,12 @@ def _version_row(cfg: ModelConfig, mv: Any, experiment_id: str | None) -> dict[s
         "revoked": tags.read(mv, tags.REVOKED) or None,
         "run_id": mv.run_id,
         "run_url": tracking.run_url(experiment_id, mv.run_id) if mv.run_id and experiment_id else None,
+        "evidence_uri": tags.read(mv, tags.EVIDENCE) or None,
+        "evidence_url": (
+            tracking.artifact_url(experiment_id, mv.run_id, evidence.HTML_PATH)
+            if tags.read(mv, tags.EVIDENCE) and mv.run_id and experiment_id
+            else None
+        ),
     }
 
 
@@ -147,6 +154,12 @@ def _ledger_entry(cfg: ModelConfig, entry: dict[str, Any]) -> dict[str, Any]:
         out[f"{side}_url"] = _version_url(cfg, int(value)) if isinstance(value, int) and value > 0 else None
     metric = entry.get("metric")
     out["metric"] = metric if isinstance(metric, dict) else {}
+    bundle = entry.get("evidence_bundle")
+    out["evidence_url"] = (
+        tracking.artifact_url(str(bundle["experiment_id"]), str(bundle["run_id"]), str(bundle["path"]))
+        if isinstance(bundle, dict) and all(bundle.get(k) for k in ("experiment_id", "run_id", "path"))
+        else None
+    )
     return out
 
 

@@ -1,10 +1,9 @@
 """The pipeline's steps: the one facade every Airflow task, sensor, CLI command and pod calls.
 
-Each takes a model name (or a loaded config) and plain values, and returns a small JSON-safe dict
-(what goes to XCom); a gate that refuses raises a named MlopsError. Retraining is claim -> validate
--> check_champion -> train -> evaluate -> promote (pipeline.chain runs it in one process, the DAG as
-tasks); drift is drift -> drift_decision -> record_drift_retrain; new snapshots are found and
-announced here too.
+Each takes a model name (or a loaded config) and plain values, and returns a small JSON-safe dict (what
+goes to XCom); a gate that refuses raises a named MlopsError. Retraining is claim -> validate ->
+check_champion -> train -> evaluate -> promote (pipeline.chain runs it in one process, the DAG as tasks);
+drift is drift -> drift_decision -> record_drift_retrain; new snapshots are found and announced here too.
 """
 
 from __future__ import annotations
@@ -84,9 +83,8 @@ def check_champion(
     with claim_heartbeat.keep_alive(cfg, snapshot_id, claim_heartbeat.claiming_run(None, context)):
         df, _manifest = load_snapshot(cfg, snapshot_id)
         result = check(cfg, df, snapshot_id=snapshot_id, context=context)
-    open_store(cfg.snapshot_root()).write_bytes(
-        layout.report(snapshot_id, layout.CHAMPION_CHECK_JSON), dumps(result).encode("utf-8")
-    )
+    rel = layout.report(snapshot_id, layout.CHAMPION_CHECK_JSON)
+    open_store(cfg.snapshot_root()).write_bytes(rel, dumps(result).encode("utf-8"))
     return result
 
 
@@ -113,9 +111,8 @@ def train(
             f"snapshot {snapshot_id} changed since validation (sha256 {manifest.sha256[:12]} != "
             f"validated {expected_sha256[:12]}); refusing to train on unvalidated data"
         )
-    with claim_heartbeat.keep_alive(
-        cfg, snapshot_id, claim_heartbeat.claiming_run(None, lineage)
-    ):  # a fit may outlast the TTL
+    keeper = claim_heartbeat.keep_alive(cfg, snapshot_id, claim_heartbeat.claiming_run(None, lineage))
+    with keeper:  # a fit may outlast the TTL
         result = train_challenger(
             cfg, df, snapshot_id=snapshot_id, snapshot_sha256=manifest.sha256, force=force, lineage=lineage
         )
@@ -156,22 +153,25 @@ def promote(
 ) -> dict[str, Any]:
     """Gate 4: compare-and-set the champion alias if the verdict allows it; always write the ledger.
 
-    With `run_id` (the run that claimed the snapshot), the claim is finished with the decision, so
-    every later trigger for this snapshot is refused (once per snapshot). `shadow` (or the config's
-    `promotion.mode: shadow`) records the decision and moves nothing.
+    With `run_id` (the run that claimed the snapshot), the claim is finished with the decision, so every
+    later trigger for this snapshot is refused (once per snapshot). `shadow` (or `promotion.mode:
+    shadow`) records the decision and moves nothing. Last, the evidence bundle (the ledger links it).
     """
     from airflow_champion.data import claim_heartbeat, claims
+    from airflow_champion.pipeline import evidence_record as ev
     from airflow_champion.registry.promotion import promote as promote_version
 
     cfg = config(model)
     sid = verdict.get("snapshot_id")
     if run_id and sid:  # a run whose claim was taken over decides nothing (ClaimLostError)
         claim_heartbeat.heartbeat(cfg, str(sid), run_id)
-    result = promote_version(cfg, verdict, actor=actor, context=context, shadow=shadow)
+    where = ev.locate(cfg, verdict)
+    result = promote_version(cfg, verdict, actor=actor, context=context, shadow=shadow, evidence_bundle=where)
     if run_id and sid:
         result["claim_finished"] = claims.finish_claim(cfg, str(sid), run_id, claims.outcome(result))
         if not result["claim_finished"]:
             log.warning("Snapshot %s was not claimed by run %s (outside the claim gate?)", sid, run_id)
+    result["evidence"] = ev.record(cfg, verdict, result, where, actor=actor, context=context)
     return result
 
 

@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from airflow_champion.errors import PromotionConflictError, PromotionRefusedError
+from airflow_champion.registry import approval as approvals
 from airflow_champion.registry import ledger, locks, revocation, tags, tracking
 from airflow_champion.registry.champion import LOCK_TIMEOUT_S, lock_name, move_and_record
 from airflow_champion.telemetry.gates import records_promotion
@@ -110,23 +111,32 @@ def promote(
     actor: str,
     context: dict[str, Any] | None = None,
     shadow: bool = False,
+    evidence_bundle: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compare-and-set `champion` to the verdict's challenger; a rejection is recorded, not raised.
 
     `shadow` (or `promotion.mode: shadow`) records what would have happened as a ledger `shadow`
     entry and moves no alias; a revoked challenger is recorded as a rejection whatever its verdict.
+    `evidence_bundle` (where the decision's evidence bundle goes, pipeline.evidence_record.locate)
+    is written into the ledger entry, so the ledger links each decision to its evidence.
+    `context["approval"]` is the answer of the run's approval task (operators/approval.py): where the
+    config asks for approval, only `approved` moves the alias; a rejection, a timeout or no answer
+    is recorded as a rejection, with who and when in the entry (registry/approval.py).
     """
     client = tracking.client()
     version = _check_verdict(cfg, verdict)
     shadow = shadow or cfg.promotion.mode == "shadow"
     expected = verdict.get("champion_version")
     expected = int(expected) if expected is not None else None
+    approval = (context or {}).get("approval")
     base = {
         "actor": actor,
         "snapshot_id": verdict.get("snapshot_id"),
         "metric": _metric(verdict),
         "run_id": verdict.get("eval_run_id"),
         "context": ledger.run_context(context),
+        **({"evidence_bundle": evidence_bundle} if evidence_bundle else {}),
+        **({"approval": answered} if (answered := approvals.ledger_record(approval)) else {}),
     }
     with locks.named_lock(lock_name(cfg), timeout=LOCK_TIMEOUT_S):
         current = tracking.alias_version(cfg, tracking.CHAMPION, client)
@@ -136,6 +146,9 @@ def promote(
         revoked = revocation.revoked_reason(client, cfg, version, entries) if decision == "promote" else None
         if revoked:
             decision, reasons = "reject", [f"{revoked}; never promoted again automatically", *reasons]
+        refused = approvals.refusal(cfg, verdict, approval) if decision == "promote" and not shadow else None
+        if refused:
+            decision, reasons = "reject", [refused, *reasons]
         if shadow:
             return _shadow(client, cfg, entries, version, current, decision, reasons, base)
         if decision != "promote":
@@ -178,7 +191,7 @@ def promote(
                     "to_version": version,
                     "reason": f"champion moved to v{current} since the verdict was made against "
                     f"v{expected}; re-evaluate against the new champion",
-                    **base,
+                    **{k: v for k, v in base.items() if k != "evidence_bundle"},  # nothing decided
                 },
             )
             raise PromotionConflictError(

@@ -43,6 +43,8 @@ REVOKED_AT = "revoked_at"
 """Written by a rollback on the version it moved away from (registry.revocation): never re-promoted."""
 POST_PROMOTION_CHECK = "post_promotion_check"
 """Written on a champion once its first newer labelled snapshot judged it against its predecessor."""
+EVIDENCE = "evidence_uri"
+"""Written by promote once the version's evidence bundle is logged: the artifact URI of its page."""
 
 
 def key(name: str) -> str:
@@ -73,6 +75,7 @@ def write(client: MlflowClient, cfg: ModelConfig, version: int | str, values: di
 
 __all__ = [
     "EVAL_RUN_ID",
+    "EVIDENCE",
     "LAST_DRIFT_CHECK",
     "LINEAGE",
     "POST_PROMOTION_CHECK",

@@ -107,6 +107,11 @@ def run_url(experiment_id: str, run_id: str) -> str:
     return f"{settings.mlflow_ui_url()}/#/experiments/{experiment_id}/runs/{run_id}"
 
 
+def artifact_url(experiment_id: str, run_id: str, path: str) -> str:
+    """The MLflow UI's run page with one artifact selected (its `artifactPath` route)."""
+    return f"{run_url(experiment_id, run_id)}/artifactPath/{path}"
+
+
 def model_version_url(name: str, version: int) -> str:
     return f"{settings.mlflow_ui_url()}/#/models/{name}/versions/{int(version)}"
 

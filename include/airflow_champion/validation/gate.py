@@ -19,6 +19,7 @@ from airflow_champion.errors import (
     SnapshotTooLargeError,
     ValidationFailedError,
 )
+from airflow_champion.reports.jsonsafe import dumps
 from airflow_champion.telemetry.gates import records_validation
 from airflow_champion.validation.report import render_report_html, unreadable_snapshot
 from airflow_champion.validation.validate import positive_label_absent, validate_dataframe
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from airflow_champion.config import ModelConfig
 
 log = logging.getLogger(__name__)
+
+VALIDATION_JSON = "validation.json"
+"""The passing result beside validation.html (a failing one is in the quarantine): read at promote."""
 
 
 @records_validation
@@ -68,6 +72,7 @@ def validate_snapshot(cfg: ModelConfig, snapshot: str = "latest") -> dict[str, A
             result=payload,
         )
     uri = snapshots.write_report(root, snapshot_id, "validation.html", page)
+    snapshots.write_report(root, snapshot_id, VALIDATION_JSON, dumps(payload))  # the evidence bundle's
     log.info(
         "Snapshot %s of %s passed %s expectations", snapshot_id, cfg.name, result.statistics["evaluated"]
     )

@@ -67,7 +67,7 @@ def _ours(loaded: dict[str, Any]) -> list[dict[str, Any]]:
 EXPECTED = {
     "apps": ["/mlops"],
     "views": [["Models", "mlops/models", "models"]],
-    "links": ["MlflowRunLink", "ModelVersionLink", "ReportLink"],
+    "links": ["EvidenceLink", "MlflowRunLink", "ModelVersionLink", "ReportLink"],
 }
 
 
