@@ -19,12 +19,14 @@ import pkgutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.operators.fakes import FakeDag, FakeTI
 
 pytestmark = pytest.mark.airflow
 
@@ -278,19 +280,6 @@ def test_sensors_defer_with_the_kwargs_their_config_says(sensor: str, kwargs: di
 
 
 # -------------------------------------------------------------------------------------- idempotence
-
-
-@dataclass
-class FakeTI:
-    xcom: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-@dataclass
-class FakeDag:
-    dag_id: str
 
 
 @dataclass

@@ -3,27 +3,15 @@ none was logged), through the XCom the link reads back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from tests.operators.fakes import FakeDag, FakeTI
+
 pytestmark = pytest.mark.airflow
 
 URL = "http://mlflow/#/experiments/1/runs/abc/artifactPath/evidence/evidence.html"
-
-
-@dataclass
-class FakeTI:
-    xcom: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-@dataclass
-class FakeDag:
-    dag_id: str = "churn_retrain"
 
 
 def _execute(monkeypatch: pytest.MonkeyPatch, evidence: dict[str, Any] | None) -> FakeTI:
