@@ -44,7 +44,7 @@ lint: install
 
 ## make bench: the benchmark suite (bench/run.py) on a quiet machine, writing bench/results.json and the README's Performance table (bench/README.md)
 bench: install
-	@# a quiet machine; BENCH_ARGS goes last and wins, e.g. BENCH_ARGS="--scale smoke --out bench/results/smoke.json --table bench/results.md"
+	@# a quiet machine; BENCH_ARGS goes last and wins, e.g. BENCH_ARGS="--scale smoke --out bench/results/smoke.json --table bench/results/smoke.md"
 	$(BIN)/python bench/run.py --scale full --out bench/results.json --table README.md $(BENCH_ARGS)
 
 ## make airflow-ui: Airflow (`airflow standalone`) on the demo's state (.mlops/demo), or on yours with

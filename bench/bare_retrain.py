@@ -165,24 +165,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tracking-uri", required=True)
     args = p.parse_args(argv)
     t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    mark = [t0]
+
+    def lap(name: str) -> None:
+        """Seconds since the previous lap: where the bare script's time goes, for the e2e table."""
+        now = time.perf_counter()
+        phases[name] = round(now - mark[0], 3)
+        mark[0] = now
+
     import mlflow
     import mlflow.sklearn
     import numpy as np
     import pandas as pd
     import skops.io
 
+    lap("imports")
     cfg = yaml.safe_load(args.config.read_text())
     df = pd.read_parquet(args.snapshot_dir / "data.parquet")
+    lap("read")
     fails = pandas_checks(cfg, df)
+    lap("validate")
     if fails:
         print(json.dumps({"valid": False, "failures": fails}))
         return 3
     train, test = split(cfg, df)
     model = pipeline(cfg).fit(features(cfg, train), target(cfg, train))
+    lap("train")
     metric = cfg["metric"]["name"]
     x_test, y_test = features(cfg, test), target(cfg, test)
     pred = predict(model, metric, x_test)
     challenger = score(metric, y_test, pred)
+    lap("score_challenger")
 
     mlflow.set_tracking_uri(args.tracking_uri)
     mlflow.set_experiment(f"bare-{cfg['name']}")
@@ -197,12 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     if champ_uri:
         champ_pred = predict(mlflow.sklearn.load_model(champ_uri), metric, x_test)
         champion: float | None = score(metric, y_test, champ_pred)
+        lap("score_champion")
         diffs = bootstrap(
             metric, y_test, pred, champ_pred, int(promo["bootstrap_samples"]), cfg["holdout"]["seed"]
         )
         lower = float(np.quantile(diffs, float(promo.get("significance", 0.05))))
         gain = challenger - float(champion or 0.0)
         promote = gain >= float(promo.get("min_abs_gain", 0.0)) and lower > 0
+        lap("bootstrap")
     else:
         champion, lower, gain = None, None, None
         promote = True  # first model: the bare script has no floor logic beyond this
@@ -221,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     version = int(info.registered_model_version)
     if promote:
         client.set_registered_model_alias(name, "champion", str(version))
+    lap("log_register")
     out = {
         "rows": len(df),
         "metric": metric,
@@ -231,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "version": version,
         "promoted": promote,
         "seconds": round(time.perf_counter() - t0, 3),
+        "phases": phases,
     }
     print(json.dumps(out))
     return 0

@@ -117,6 +117,13 @@ def figure(runs: Sequence[Run], **meta: Any) -> dict[str, Any]:
     }
 
 
+def median_phases(runs: Sequence[Run]) -> dict[str, float]:
+    """Per phase, the median over the runs of the `phases` seconds each run's JSON reports."""
+    docs = [r.json().get("phases", {}) for r in runs]
+    names = dict.fromkeys(name for d in docs for name in d)
+    return {n: median_of([d[n] for d in docs if n in d]) for n in names}
+
+
 def median_of(values: Sequence[float]) -> float:
     return round(statistics.median(values), 4)
 

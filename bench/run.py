@@ -166,7 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=REPO / "bench" / "results.json")
     p.add_argument(
-        "--table", type=Path, default=REPO / "bench" / "results.md", help="file to write the table into"
+        "--table",
+        type=Path,
+        default=None,
+        help="file to write the table into (default: --out with .md: a smoke run leaves results.md alone)",
     )
     p.add_argument(
         "--update",
@@ -230,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from render_table import render, write_between_markers
 
-    write_between_markers(args.table, render(doc))
-    log(f"wrote {args.out} and the table in {args.table}")
+    table = args.table or args.out.with_suffix(".md")
+    write_between_markers(table, render(doc))
+    log(f"wrote {args.out} and the table in {table}")
     return 0 if all(r["status"] != "failed" for r in doc["groups"].values()) else 1
 
 

@@ -25,6 +25,7 @@ from harness import (
     generate,
     log,
     measure,
+    median_phases,
     mlops,
     ratio,
     write_config,
@@ -101,6 +102,8 @@ def run(scale: Scale, repeat: int, kinds: list[str], paths: tuple[str, ...] = PA
                         log(f"e2e {key} {p} {snap}: {r.wall_s:.1f} s, peak {r.peak_rss_mb:.0f} MB")
                 for p in paths:
                     figures[f"e2e_{p}_{key}"] = figure(runs[p], path=p, kind=kind, model=model, rows=rows)
+                if "bare" in paths:  # where the baseline's time goes (its bootstrap is the naive loop)
+                    figures[f"e2e_bare_{key}"]["phases_s"] = median_phases(runs["bare"])
                 walls = {p: [r.wall_s for r in runs[p]] for p in paths}
                 if "airflow" in paths:
                     comparisons[f"airflow_over_chain_{key}"] = ratio(walls["airflow"], walls["chain"])
