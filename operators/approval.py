@@ -3,7 +3,8 @@ ApprovalOperator, asked only when the config says this verdict needs a person.
 
 Not needed (the verdict rejects, a shadow run, no condition holds): the task returns at once with
 status `not_required`, asks nobody and takes no slot. Needed: it writes the request (subject and
-body with the verdict's numbers and the evidence link) and waits without a worker slot (Airflow 3.3
+body with the verdict's numbers and a link to the evidence bundle, logged first with the decision
+pending) and waits without a worker slot (Airflow 3.3
 parks the task in `awaiting_input`; older versions defer to the HITL trigger) until someone answers
 on the Required Actions page or through REST (`PATCH .../hitlDetails`). Its timeout's default is
 Reject, so no answer ends as `timed_out`, not as a failure.
@@ -85,13 +86,24 @@ class PromotionApprovalOperator(ApprovalOperator):
                 "%s: no approval needed for this verdict (%s)", self.model, self.verdict.get("decision")
             )
             return {"status": approval.NOT_REQUIRED, "asked_because": [], "at": _iso(datetime.now(UTC))}
-        version = int(self.verdict["challenger_version"])
         self.subject = approval.subject(cfg, self.verdict)
-        self.body = approval.body(cfg, self.verdict, needed, approval.evidence_url(cfg, version))
+        self.body = approval.body(cfg, self.verdict, needed, self._pending_bundle(cfg, needed, context))
         self.log.info(
             "%s: approval asked (%s); waiting up to %s", self.model, "; ".join(needed), self.timeout_text
         )
         return super().execute(context)  # parks the task until an answer or the timeout
+
+    def _pending_bundle(self, cfg: ModelConfig, needed: list[str], context: Context) -> str | None:
+        """Log the evidence bundle with the decision pending, so the body's link opens a page while
+        the approver reads it; its MLflow UI URL, or None when it could not be logged."""
+        from airflow_champion.pipeline import evidence_record
+
+        request = {"asked_because": needed, "approvers": self.approvers, "timeout": self.timeout_text}
+        run = {"dag_id": getattr(context.get("dag"), "dag_id", None), "run_id": context.get("run_id")}
+        rec = evidence_record.record_pending(
+            cfg, self.verdict, request, actor=self.task_id, context={k: str(v) for k, v in run.items() if v}
+        )
+        return str(rec["url"]) if rec and rec.get("logged") else None
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """The answer, as this task's XCom (never skips promote: it records every answer)."""

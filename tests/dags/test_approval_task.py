@@ -69,12 +69,17 @@ def approve(churn_cfg: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The approval task of a gated churn DAG, its verdict rendered, its HITL writes recorded."""
     from airflow.providers.standard.operators import hitl
     from airflow_champion.operators.approval import PromotionApprovalOperator
-    from airflow_champion.pipeline import steps
-    from airflow_champion.registry import approval
+    from airflow_champion.pipeline import evidence_record, steps
 
     cfg = gated(churn_cfg, {"gain_below": 0.02})
     monkeypatch.setattr(steps, "config", lambda _model: cfg)
-    monkeypatch.setattr(approval, "evidence_url", lambda _cfg, v: f"http://mlflow.example/evidence/v{v}")
+    pending: list[dict[str, Any]] = []
+
+    def record_pending(_cfg: Any, v: dict[str, Any], request: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        pending.append({**request, **kw})
+        return {"url": f"http://mlflow.example/evidence/v{v['challenger_version']}", "logged": True}
+
+    monkeypatch.setattr(evidence_record, "record_pending", record_pending)
     requests: list[dict[str, Any]] = []
     monkeypatch.setattr(hitl, "upsert_hitl_detail", lambda **kw: requests.append(kw))
 
@@ -84,7 +89,7 @@ def approve(churn_cfg: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(PromotionApprovalOperator, "skip", no_skip)
     task = _dag(cfg).get_task("approve")
     task.verdict, task.shadow = verdict(), "False"
-    task.requests = requests
+    task.requests, task.pending = requests, pending
     return task
 
 
@@ -104,7 +109,7 @@ def test_a_needed_approval_is_requested_with_the_numbers_and_parks_the_task(appr
     from airflow.sdk.exceptions import TaskAwaitingInput
 
     with pytest.raises(TaskAwaitingInput) as parked:
-        approve.execute({"task_instance": _TI()})
+        approve.execute({"task_instance": _TI(), "dag": approve.dag, "run_id": "manual__1"})
     assert parked.value.method_name == "execute_complete"
     assert parked.value.timeout.total_seconds() == 12 * 3600
     (request,) = approve.requests
@@ -114,6 +119,10 @@ def test_a_needed_approval_is_requested_with_the_numbers_and_parks_the_task(appr
         and "gain +0.0123 < gain_below 0.02" in request["body"]
     )
     assert "[Evidence bundle](http://mlflow.example/evidence/v3)" in request["body"]
+    # the bundle behind that link was logged first, with the decision pending and why it was asked
+    (logged,) = approve.pending
+    assert logged["asked_because"] == ["gain +0.0123 < gain_below 0.02"] and logged["timeout"] == "12h"
+    assert logged["context"] == {"dag_id": "churn_retrain", "run_id": "manual__1"}
     assert request["options"] == ["Approve", "Reject"] and request["defaults"] == ["Reject"]
     assert request["params"] == {}  # no form: the DAG's params are not the approver's to fill
 

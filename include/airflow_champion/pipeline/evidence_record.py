@@ -1,4 +1,5 @@
-"""Recording a challenger's evidence bundle (reports.evidence) at promote, once the decision is known.
+"""Recording a challenger's evidence bundle (reports.evidence) at promote, once the decision is known
+(and, with the decision pending, when a person is asked to approve it: `record_pending`).
 
 `locate` says where the bundle of a verdict's challenger goes (its training run, `evidence/`), so
 the ledger entry of the decision can point at it; `record` gathers what the earlier steps recorded,
@@ -188,4 +189,32 @@ def record(
     return {**where, "url": url(where), "logged": True}
 
 
-__all__ = ["collect", "locate", "record", "url"]
+PENDING = "pending_approval"
+"""The decision of a bundle logged while a person is asked (promote overwrites it with the answer's)."""
+
+
+def record_pending(
+    cfg: ModelConfig,
+    verdict: dict[str, Any],
+    request: dict[str, Any],
+    *,
+    actor: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The bundle as the approver reads it, logged when approval is asked: the verdict's evidence with
+    the decision pending, so the request's link opens a page; promote's `record` replaces it with the
+    final decision. `request`: {asked_because, approvers, timeout}. Same result and faults as `record`."""
+    champion = verdict.get("champion_version")
+    pending = {
+        "decision": PENDING,
+        "promoted": False,
+        "reasons": list(request.get("asked_because") or []),
+        "from_version": champion,
+        "champion": champion,
+    }
+    approval = {**request, "status": "pending"}
+    where = locate(cfg, verdict)
+    return record(cfg, verdict, pending, where, actor=actor, context=context, approval=approval)
+
+
+__all__ = ["PENDING", "collect", "locate", "record", "record_pending", "url"]

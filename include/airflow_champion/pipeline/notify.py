@@ -74,7 +74,9 @@ def promotion_message(
     verdict = verdict or {}
     to_version = result.get("to_version", verdict.get("challenger_version"))
     from_version = result.get("from_version", verdict.get("champion_version"))
+    bundle = result.get("evidence") or {}
     mlflow_links = [
+        ("Evidence bundle", bundle.get("url") if bundle.get("logged") else None),
         _version_link(model, "MLflow: challenger", to_version),
         _version_link(model, "MLflow: champion before", from_version),
         ("MLflow: evaluation run", verdict.get("eval_run_url")),

@@ -1,6 +1,7 @@
 """Human approval before promotion: does a verdict need it, what the person is shown, what the answer
-means for promotion. Pure functions of the config and the verdict (one MLflow look-up aside, for the
-evidence link), so the Airflow task, promotion and the tests ask the same questions.
+means for promotion. Pure functions of the config and the verdict (the evidence link is given: the
+approval task logs the pending bundle first), so the Airflow task, promotion and the tests ask the same
+questions.
 
 A verdict that rejects, or a shadow run, never needs approval: nothing would move. When approval is
 needed, only an `approved` answer lets promotion move the alias; a rejection, a timeout or no answer
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
 APPROVED, REJECTED, TIMED_OUT, NOT_REQUIRED = "approved", "rejected", "timed_out", "not_required"
 STATUSES = (APPROVED, REJECTED, TIMED_OUT, NOT_REQUIRED)
-EVIDENCE_ARTIFACT = "evidence/evidence.html"
-"""Where the evidence bundle lives in the challenger's training run (reports/evidence*.py logs it)."""
 _SHOWN_SLICES = 10
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])")
 
@@ -94,24 +93,6 @@ def ledger_record(answer: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: answer[k] for k in keep if answer.get(k) not in (None, [], "")}
 
 
-def evidence_url(cfg: ModelConfig, version: int) -> str | None:
-    """The MLflow UI page of the challenger's evidence bundle (its training run's artifact); None when
-    the registry cannot say which run trained it."""
-    from airflow_champion import settings
-    from airflow_champion.registry import tracking
-
-    try:
-        client = tracking.client()
-        run_id = client.get_model_version(cfg.registered_model_name, str(int(version))).run_id
-        if not run_id:
-            return None
-        experiment = client.get_run(run_id).info.experiment_id
-    except Exception:  # a link is a convenience: the request is made without it
-        return None
-    run_page = f"{settings.mlflow_ui_url()}/#/experiments/{experiment}/runs/{run_id}"
-    return f"{run_page}/artifactPath/{EVIDENCE_ARTIFACT}"  # the MLflow UI's route to one artifact
-
-
 def subject(cfg: ModelConfig, verdict: dict[str, Any]) -> str:
     metric, ch = verdict.get("metric"), verdict.get("challenger_version")
     champion = verdict.get("champion_version")
@@ -164,7 +145,7 @@ def body(cfg: ModelConfig, verdict: dict[str, Any], needed: list[str], evidence:
     links = [
         f"[Evidence bundle]({evidence})"
         if evidence
-        else f"Evidence bundle: `{EVIDENCE_ARTIFACT}` of v{ch}'s training run (not found in the registry)"
+        else f"Evidence bundle of v{ch}: not recorded (the approval task's log says why)"
     ]
     if verdict.get("eval_run_url"):
         links.append(f"[Evaluation run]({verdict['eval_run_url']})")
@@ -181,13 +162,11 @@ def body(cfg: ModelConfig, verdict: dict[str, Any], needed: list[str], evidence:
 
 __all__ = [
     "APPROVED",
-    "EVIDENCE_ARTIFACT",
     "NOT_REQUIRED",
     "REJECTED",
     "STATUSES",
     "TIMED_OUT",
     "body",
-    "evidence_url",
     "ledger_record",
     "md",
     "refusal",

@@ -156,3 +156,27 @@ def test_a_version_judged_against_itself_keeps_the_bundle_of_its_promotion(story
 
     verdict = {**story["second"]["evaluate"], "champion_version": story["second"]["train"]["version"]}
     assert evidence_record.locate(story["cfg"], verdict) is None
+
+
+def test_the_bundle_an_approver_opens_is_there_before_the_decision(story: dict[str, Any]) -> None:
+    """Asked to approve, the person follows a link to the bundle: it is logged with the decision
+    pending, then promote replaces it with the decision and the answer."""
+    from airflow_champion.pipeline import evidence_record
+
+    run = story["second"]
+    cfg, verdict, trained = story["cfg"], run["evaluate"], run["train"]
+    request = {"asked_because": ["always"], "approvers": ["alice"], "timeout": "12h"}
+    pending = evidence_record.record_pending(cfg, verdict, request, actor="approve", context={"run_id": "r1"})
+    assert pending is not None and pending["logged"] is True and pending["run_id"] == trained["run_id"]
+    assert pending["url"].endswith(f"/runs/{trained['run_id']}/artifactPath/evidence/evidence.html")
+    bundle = json.loads(_artifact(trained["run_id"], "evidence/evidence.json"))
+    assert bundle["decision"]["action"] == "pending_approval" and bundle["decision"]["promoted"] is False
+    assert bundle["decision"]["reasons"] == ["always"]
+    assert bundle["approval"] == {**request, "status": "pending"}
+    assert bundle["evaluation"]["ci_low"] == verdict["ci_low"]  # the numbers the approver judges
+    assert "Decision: PENDING_APPROVAL" in _artifact(trained["run_id"], "evidence/evidence.html")
+
+    final = evidence_record.record(cfg, verdict, run["promote"], evidence_record.locate(cfg, verdict))
+    assert final is not None and final["logged"] is True
+    bundle = json.loads(_artifact(trained["run_id"], "evidence/evidence.json"))
+    assert bundle["decision"]["action"] == run["promote"]["decision"] and bundle["approval"] is None

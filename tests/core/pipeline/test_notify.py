@@ -66,6 +66,14 @@ def test_a_promotion_names_model_versions_decision_and_numbers() -> None:
         assert f"<a href='{url}'>{name}</a>" in msg.html
 
 
+def test_a_decision_links_its_evidence_bundle_once_it_is_logged() -> None:
+    url = "http://mlflow.example/#/experiments/1/runs/abc/artifactPath/evidence/evidence.html"
+    msg = _promotion({**PROMOTED, "evidence": {"url": url, "logged": True}})
+    assert f"<a href='{url}'>Evidence bundle</a>" in msg.html
+    failed = _promotion({**PROMOTED, "evidence": {"url": url, "logged": False, "error": "x"}})
+    assert "Evidence bundle" not in failed.html  # a link to a bundle that was not written is left out
+
+
 def test_a_first_champion_has_no_comparison_in_its_subject() -> None:
     first = {"promoted": True, "decision": "promote", "champion": 1, "from_version": None, "to_version": 1}
     msg = _promotion(first, champion_score=None, diff=None, ci_low=None, ci_high=None, champion_version=None)

@@ -148,9 +148,7 @@ def test_the_first_champion_request_and_a_missing_evidence_link(churn_cfg: Any) 
     assert approval.subject(cfg, v) == "Promote churn v3, the first champion? roc_auc 0.8246"
     text = approval.body(cfg, v, approval.why_needed(cfg, v), None)
     assert "| floor | 0.7 |" in text and "champion v" not in text.split("**Approval")[0].split("\n", 1)[1]
-    assert (
-        "Evidence bundle: `evidence/evidence.html` of v3's training run (not found in the registry)" in text
-    )
+    assert "Evidence bundle of v3: not recorded (the approval task's log says why)" in text
 
 
 def test_the_ledger_keeps_who_and_when(churn_cfg: Any) -> None:
