@@ -240,6 +240,8 @@ def test_each_decision_of_the_story_was_mailed_with_its_numbers(
     assert f"[{numbers[2]}, {signed(verdict['ci_high'])}]" in better.html and "<b>promote</b>" in better.html
     assert "/#/models/churn/versions/2'>MLflow: challenger v2</a>" in better.html
     assert "/dags/churn_retrain/runs/" in better.html and "/tasks/promote" in better.html
+    bundle = story["better"].xcom["promote"]["evidence"]["url"]
+    assert bundle.endswith("/artifactPath/evidence/evidence.html") and f"href='{bundle}'" in better.html
     assert "champion stays v2" in subjects[2] and "<b>reject</b>" in mails[2].html
     assert "2026-11-23" in mails[3].html and "/tasks/validate" in mails[3].html
     assert "incident" in mails[5].html and "the rollback DAG" in mails[5].html
