@@ -172,6 +172,12 @@ def main(argv: list[str] | None = None) -> int:
         help="file to write the table into (default: --out with .md: a smoke run leaves results.md alone)",
     )
     p.add_argument(
+        "--drift-sizes",
+        default=None,
+        help="drift jobs instead of the scale's: `churn` (the verdict-agreement run) and/or ROWSxCOLS "
+        "wide sizes, e.g. 1000000x21,1000000x1000",
+    )
+    p.add_argument(
         "--update",
         action="store_true",
         help="keep the other groups of an existing --out; merge a rerun group's figures into its old ones",
@@ -180,6 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     scale = SCALES[args.scale]
     if args.rows:
         scale = dataclasses.replace(scale, e2e_rows=[int(r) for r in args.rows.split(",")])
+    if args.drift_sizes:
+        jobs = [j for j in args.drift_sizes.split(",") if j]
+        wide = [tuple(int(n) for n in j.split("x")) for j in jobs if j != "churn"]
+        if any(len(w) != 2 for w in wide):
+            p.error(f"--drift-sizes: {args.drift_sizes!r}; give churn and/or ROWSxCOLS")
+        scale = dataclasses.replace(
+            scale,
+            drift_sizes=[(w[0], w[1]) for w in wide],
+            drift_agreement_rows=scale.drift_agreement_rows if "churn" in jobs else 0,
+        )
     repeat = args.repeat or scale.repeat
     kinds = (args.kinds or ("binary" if scale.name == "smoke" else ",".join(MODELS))).split(",")
     for k in kinds:
