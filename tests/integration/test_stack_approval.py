@@ -1,5 +1,5 @@
 """Human approval before promotion on the real stack: a model with `promotion.approval: always`
-(approvers: admin, timeout 60 s) is retrained three times through the REST API; its approval task
+(approvers: admin, timeout 30 s) is retrained three times through the REST API; its approval task
 waits in `awaiting_input` (no worker slot) and is answered through `PATCH .../hitlDetails`, as an
 approver's script would: Reject (a second answer is 409), no answer (the scheduler's timeout sweep
 rejects), Approve. Each decision is a ledger entry with who and when; only the approval moves the
@@ -24,7 +24,7 @@ pytestmark = STACK_MARKS
 
 MODEL = "churn_gated"
 DAG_ID = f"{MODEL}_retrain"
-TIMEOUT = "60s"
+TIMEOUT = "30s"
 HITL = "/taskInstances/approve/-1/hitlDetails"
 
 
