@@ -13,6 +13,15 @@ from pathlib import Path
 from typing import Any
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+BACKTEST_NOTES = (
+    "judged_steps",
+    "gate_promotions",
+    "oracle_promotions",
+    "agreement",
+    "wrong_promotions",
+    "missed_promotions",
+    "regret_total",
+)
 
 
 def _fmt(v: Any) -> str:
@@ -62,6 +71,7 @@ def render(doc: dict[str, Any]) -> str:
                 f"{k}={_fmt(f[k])}"
                 for k in (
                     "call_s",
+                    "snapshots",
                     "parse_median_s",
                     "frame_mb",
                     "heavy_in_sys_modules",
@@ -71,6 +81,10 @@ def render(doc: dict[str, Any]) -> str:
                 )
                 if k in f
             ]
+            if "phases_s" in f:  # the bare script's own split (bench/bare_retrain.py)
+                notes.append("phases: " + ", ".join(f"{k} {_fmt(v)}" for k, v in f["phases_s"].items()))
+            total = f.get("total") or {}  # the gate backtest (bench/groups/backtest.py)
+            notes += [f"{k}={_fmt(total[k])}" for k in BACKTEST_NOTES if k in total]
             lines.append(
                 f"| {g} | {name} | {_fmt(f.get('median_s'))} | {_fmt(f.get('peak_rss_mb'))} |"
                 f" {_fmt(f.get('rows'))} | {'; '.join(notes)} |"
