@@ -255,12 +255,18 @@ def mlops(*args: str) -> list[str]:
 
 
 def generate(
-    env: Mapping[str, str], model: str, *, rows: int, weeks: int, start: str = "2026-01-05"
+    env: Mapping[str, str],
+    model: str,
+    *,
+    rows: int,
+    weeks: int,
+    start: str = "2026-01-05",
+    extra: Sequence[str] = (),
 ) -> list[str]:
-    """Weekly demo snapshots of `model` (seeded); their ids, oldest first."""
-    run = measure(
-        mlops("generate", model, "--rows", str(rows), "--weeks", str(weeks), "--start", start), env=env
-    ).check()
+    """Weekly demo snapshots of `model` (seeded); their ids, oldest first. `extra`: more `mlops
+    generate` options (--drift, --seed)."""
+    args = ("generate", model, "--rows", str(rows), "--weeks", str(weeks), "--start", start, *extra)
+    run = measure(mlops(*args), env=env).check()
     return [m["snapshot_id"] for m in run.json()]
 
 
