@@ -2,11 +2,11 @@
 ApprovalOperator, asked only when the config says this verdict needs a person.
 
 Not needed (the verdict rejects, a shadow run, no condition holds): the task returns at once with
-status `not_required`, asks nobody and takes no slot. Needed: it writes the request (subject and
-body with the verdict's numbers and a link to the evidence bundle, logged first with the decision
-pending) and waits without a worker slot (Airflow 3.3
-parks the task in `awaiting_input`; older versions defer to the HITL trigger) until someone answers
-on the Required Actions page or through REST (`PATCH .../hitlDetails`). Its timeout's default is
+status `not_required`, asks nobody and takes no slot. Needed: it logs the evidence bundle with the
+decision pending, writes the request (subject and body with the verdict's numbers and the bundle's
+link) and waits without a worker slot (Airflow 3.3 parks the task in `awaiting_input`; older
+versions defer to the HITL trigger) until someone answers on the Required Actions page or through
+REST (`PATCH .../hitlDetails`). Its timeout's default is
 Reject, so no answer ends as `timed_out`, not as a failure.
 
 Unlike the stock operator, a Reject does not skip `promote`: promote records every decision in the
