@@ -137,6 +137,10 @@ def merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     for key in MERGED:
         if isinstance(old.get(key), dict) or isinstance(new.get(key), dict):
             out[key] = {**old.get(key, {}), **new.get(key, {})}
+    measured = set(new.get("figures", {}))
+    for key in ("skipped", "failed"):  # an old skip or failure the new run has measured is gone
+        kept = {k: v for k, v in old.get(key, {}).items() if not any(k in name for name in measured)}
+        out[key] = {**kept, **new.get(key, {})}
     history = old.get("runs_of_group") or [
         {k: old.get(k) for k in ("wall_s", "loadavg_after", "kinds", "rows")}
     ]
