@@ -48,7 +48,8 @@ def render(doc: dict[str, Any]) -> str:
         f" ({m['cpu_model']}), {m['memory_total_mb']:,} MB memory, Python {m['python']},"
         f" Airflow {m['versions'].get('apache-airflow')}, MLflow {m['versions'].get('mlflow')},"
         f" scikit-learn {m['versions'].get('scikit-learn')}. Load average at start"
-        f" {doc['loadavg_start'][0]:.1f}.",
+        f" {doc['loadavg_start'][0]:.1f}. A figure measured on another machine says so in its notes"
+        " (a file merged from reruns with --update); a ratio is always of one machine's runs.",
     ]
     if scale != "full":
         lines.append("")
@@ -83,6 +84,8 @@ def render(doc: dict[str, Any]) -> str:
             ]
             if "phases_s" in f:  # the bare script's own split (bench/bare_retrain.py)
                 notes.append("phases: " + ", ".join(f"{k} {_fmt(v)}" for k, v in f["phases_s"].items()))
+            if f.get("machine") not in (None, m["cpu_model"]):  # a merged file from two machines
+                notes.append(f"machine: {f['machine']}")
             total = f.get("total") or {}  # the gate backtest (bench/groups/backtest.py)
             notes += [f"{k}={_fmt(total[k])}" for k in BACKTEST_NOTES if k in total]
             lines.append(
@@ -111,6 +114,8 @@ def render(doc: dict[str, Any]) -> str:
                 )
                 if n in c
             ]
+            if c.get("machine") not in (None, m["cpu_model"]):
+                notes.append(f"machine: {c['machine']}")
             lines.append(
                 f"| {k} | {_fmt(c.get('ratio_of_medians'))} | {_fmt(c.get('median_paired_ratio'))}"
                 f" | {'; '.join(notes)} |"

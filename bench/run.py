@@ -127,6 +127,14 @@ def _targets(name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
 MERGED = ("figures", "comparisons", "skipped", "failed", "stacks")
 
 
+def tag_machine(result: dict[str, Any], cpu_model: str | None) -> None:
+    """Each figure and comparison says which machine measured it (a merged file can hold two)."""
+    for key in ("figures", "comparisons"):
+        for item in (result.get(key) or {}).values():
+            if isinstance(item, dict):
+                item.setdefault("machine", cpu_model)
+
+
 def merge(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     """`new` over `old` for a group rerun with --update on other kinds or sizes: the figures (and
     comparisons, skips, stacks) of both, the new run's where a name is in both; the wall times and
@@ -228,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         if old.get("scale", {}).get("name") != scale.name:
             p.error(f"--update: {args.out} is of scale {old.get('scale', {}).get('name')}, not {scale.name}")
         doc["groups"] = dict(old["groups"])
+        for res in doc["groups"].values():  # figures of a file from before the tag: its machine's
+            tag_machine(res, old.get("machine", {}).get("cpu_model"))
         doc["targets"] = [t for t in old["targets"] if t["group"] not in groups]
         doc["updated_groups"] = groups
         doc["runs"] = [*old.get("runs", [old.get("date")]), doc["date"]]
@@ -237,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             result = _group(g, scale, repeat, kinds, tuple(args.paths.split(",")) if args.paths else None)
             result.setdefault("status", "ok")
+            tag_machine(result, doc["machine"]["cpu_model"])
         except Exception as exc:  # one broken group must not hide the others' numbers
             result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[-4000:]}
             traceback.print_exc()
