@@ -82,7 +82,19 @@ def git() -> dict[str, Any]:
 
     return {
         "commit": out("rev-parse", "HEAD"),
-        "dirty": bool(out("status", "--porcelain", "--untracked-files=no")),
+        # the bench's own outputs do not make the measured code dirty (each step rewrites them)
+        "dirty": bool(
+            out(
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!bench/results.json",
+                ":!bench/results.md",
+                ":!README.md",
+            )
+        ),
     }
 
 
